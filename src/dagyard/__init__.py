@@ -1,0 +1,1 @@
+"""dagyard: the platform kit for Apache Airflow 3."""

@@ -1,0 +1,59 @@
+"""What every command shares: the console, finding the project, reporting errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from dagyard.config import Config, ConfigError, find_project_root, load_config
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
+    """Print a plain error (and what to do next) and exit with `code`."""
+    err_console.print(f"[bold red]error:[/] {message}")
+    if hint:
+        err_console.print(f"  [dim]hint:[/] {hint}")
+    raise typer.Exit(code)
+
+
+def open_project(project: Path | None) -> Config:
+    """Find the DAG repo (the folder with `dagyard.toml`) and read its config, or exit 2."""
+    start = project or Path.cwd()
+    if not start.exists():
+        fail(f"the project folder {start} does not exist", code=EXIT_USAGE)
+    root = find_project_root(start) if project is None else start.resolve()
+    if root is None or not (root / "dagyard.toml").exists():
+        fail(
+            f"no dagyard.toml found in {start.resolve()} or its parent folders",
+            "run this inside a DAG repository, pass --project DIR, or create one with "
+            "`dagyard init DIR`",
+            code=EXIT_USAGE,
+        )
+    try:
+        return load_config(root)
+    except ConfigError as error:
+        for problem in error.problems:
+            where = f"{problem.file}:{problem.line}" if problem.line else str(problem.file)
+            err_console.print(f"[bold red]error:[/] {where}: {problem.message}")
+            if problem.hint:
+                err_console.print(f"  [dim]hint:[/] {problem.hint}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def relative(path: Path | str, root: Path) -> str:
+    """`path` relative to `root` when inside it, for short messages."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,1 @@
+"""The local runtime behind `dagyard dev`: supervisor, watcher, database template."""

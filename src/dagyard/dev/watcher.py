@@ -1,0 +1,105 @@
+"""React to saved DAG files: have Airflow re-parse them at once and show the result.
+
+On each save the watcher (1) asks the DAG processor to parse the file next
+(`PUT /api/v2/parseDagFile/{file_token}`, or a priority parsing request for a file Airflow does
+not know yet), and (2) loads the file itself in a forked child, so an import error is shown in
+the terminal with file:line right away, without waiting for Airflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from watchfiles import Change
+
+from dagyard.airflow_env import Bundle
+from dagyard.dev.client import LocalApi, file_token
+from dagyard.parsing.loader import LoadResult, load_file
+
+
+class FileEvent(NamedTuple):
+    """One DAG file that changed, and what dagyard made of it."""
+
+    path: Path
+    change: Change
+    result: LoadResult | None
+
+
+def request_priority_parse(bundle_name: str, relative_fileloc: str) -> None:
+    """Queue a file Airflow has no DAG for yet at the front of the DAG processor's queue."""
+    from airflow.models.dagbag import DagPriorityParsingRequest
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        session.add(
+            DagPriorityParsingRequest(bundle_name=bundle_name, relative_fileloc=relative_fileloc)
+        )
+
+
+class DagFileWatcher:
+    """Turns file-system changes under the DAGs folder into re-parses and terminal output."""
+
+    def __init__(
+        self,
+        bundles: list[Bundle],
+        dags_folder: Path,
+        api: LocalApi,
+        secret_key: str,
+        report: Callable[[FileEvent], None],
+        project_root: Path,
+    ):
+        self.bundles = bundles
+        self.dags_folder = dags_folder
+        self.api = api
+        self.secret_key = secret_key
+        self.report = report
+        self.project_root = project_root
+
+    def watched_paths(self) -> list[Path]:
+        """Folders to watch: the whole DAGs folder (shared helpers live outside the bundles)."""
+        return [self.dags_folder]
+
+    def _bundle_of(self, path: Path) -> Bundle | None:
+        for bundle in self.bundles:
+            if path.is_relative_to(bundle.path):
+                return bundle
+        return None
+
+    def _parsed_files(self) -> list[Path]:
+        return [file for bundle in self.bundles for file in sorted(bundle.path.rglob("*.py"))]
+
+    def handle(self, changes: Iterable[tuple[Change, str]]) -> list[FileEvent]:
+        """Process one batch of changes from `watchfiles`; return what was reported."""
+        targets: dict[Path, Change] = {}
+        for change, raw in changes:
+            path = Path(raw)
+            if path.suffix != ".py" or "__pycache__" in path.parts:
+                continue
+            if self._bundle_of(path):
+                targets[path] = change
+            elif change != Change.deleted:
+                # A shared helper changed: every parsed DAG file may depend on it.
+                for file in self._parsed_files():
+                    targets.setdefault(file, Change.modified)
+        events = []
+        for path, change in targets.items():
+            if change == Change.deleted or not path.exists():
+                event = FileEvent(path, Change.deleted, None)
+            else:
+                self.request_parse(path)
+                result = load_file(path, project_root=self.project_root)
+                event = FileEvent(path, change, result)
+            self.report(event)
+            events.append(event)
+        return events
+
+    def request_parse(self, path: Path) -> None:
+        """Ask Airflow to parse `path` next."""
+        bundle = self._bundle_of(path)
+        if bundle is None:
+            return
+        relative = path.relative_to(bundle.path).as_posix()
+        if not self.api.reparse(file_token(self.secret_key, bundle.name, relative)):
+            request_priority_parse(bundle.name, relative)

@@ -1,0 +1,1 @@
+"""Isolated, fast DAG loading: import Airflow once, fork per file."""

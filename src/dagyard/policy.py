@@ -1,0 +1,73 @@
+"""Airflow cluster policies built from `dagyard.toml`.
+
+Airflow calls `task_policy` for every task at parse time, in every component. On a laptop
+(profile `local`), tasks that start Kubernetes pods get `in_cluster=False` and the kubeconfig,
+context and namespace from `[dev]`, so nobody types local-only settings into a DAG (and nobody
+forgets to remove them before review).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from dagyard.config import Config, ConfigError, load_config
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _project_config() -> Config | None:
+    root = os.environ.get("DAGYARD_PROJECT")
+    if not root:
+        return None
+    try:
+        return load_config(Path(root))
+    except ConfigError as error:
+        log.error("dagyard policies are off: %s", error)
+        return None
+
+
+def is_pod_task(task: Any, pod_operators: list[str]) -> bool:
+    """True when `task` is (a subclass of) one of the configured pod-starting operators."""
+    names = set(pod_operators)
+    return any(cls.__name__ in names for cls in type(task).__mro__)
+
+
+def apply_local_pod_settings(task: Any, config: Config) -> None:
+    """Point a pod-starting task at the developer's cluster instead of the in-cluster config."""
+    task.in_cluster = False
+    kubeconfig = config.expand(config.dev.kubeconfig)
+    if kubeconfig:
+        task.config_file = str(kubeconfig)
+    if config.dev.kube_context:
+        task.cluster_context = config.dev.kube_context
+    if config.dev.kube_namespace:
+        task.namespace = config.dev.kube_namespace
+
+
+def task_policy(task: Any) -> None:
+    """Airflow task policy: inject local-only settings when running on a laptop."""
+    config = _project_config()
+    if config is None or os.environ.get("DAGYARD_PROFILE") != "local":
+        return
+    if is_pod_task(task, config.kubernetes.pod_operators):
+        apply_local_pod_settings(task, config)
+
+
+LOCAL_SETTINGS_MODULE = '''"""Written by dagyard: platform policies. Do not edit."""
+
+from dagyard.policy import task_policy  # noqa: F401
+'''
+
+
+def write_local_settings(airflow_home: Path) -> Path:
+    """Write `airflow_local_settings.py` (which Airflow imports) into `$AIRFLOW_HOME/config`."""
+    target = airflow_home / "config" / "airflow_local_settings.py"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists() or target.read_text() != LOCAL_SETTINGS_MODULE:
+        target.write_text(LOCAL_SETTINGS_MODULE)
+    return target
