@@ -70,7 +70,7 @@ def test_several_problems_are_all_reported(tmp_path):
 
 
 def test_toml_syntax_error_points_at_the_line(tmp_path):
-    [problem] = problems(tmp_path, "[dev]\nport = 80\nfolders = [\"a\"\n")
+    [problem] = problems(tmp_path, '[dev]\nport = 80\nfolders = ["a"\n')
     assert problem.line is not None and problem.line >= 3
     assert "not valid TOML" in problem.message
     assert str(tmp_path / "dagyard.toml") in str(problem)

@@ -85,6 +85,14 @@ class KubernetesSection(_Section):
     pod_operators: list[str] = Field(default_factory=lambda: ["KubernetesPodOperator"])
 
 
+class TeamSection(_Section):
+    """`[teams.NAME]`: a team, its people, the DAG folders it owns and where it hears of failures."""
+
+    members: list[str] = Field(default_factory=list)
+    folders: list[str] = Field(default_factory=list)
+    slack_channel: str | None = None
+
+
 class Config(_Section):
     """The whole `dagyard.toml`, plus the folder it was read from."""
 
@@ -92,6 +100,7 @@ class Config(_Section):
     dev: DevSection = Field(default_factory=DevSection)
     owners: OwnersSection = Field(default_factory=OwnersSection)
     kubernetes: KubernetesSection = Field(default_factory=KubernetesSection)
+    teams: dict[str, TeamSection] = Field(default_factory=dict)
     root: Path = Field(default=Path("."), exclude=True)
 
     @property
@@ -102,6 +111,16 @@ class Config(_Section):
     def dev_paths(self) -> list[Path]:
         """Absolute paths of the folders `dagyard dev` parses by default."""
         return [self.dags_path / folder for folder in self.dev.folders]
+
+    def team_of(self, relative_path: str) -> str | None:
+        """The team owning a file, by the longest configured folder that contains it."""
+        best: tuple[int, str] | None = None
+        for name, team in self.teams.items():
+            for folder in team.folders:
+                prefix = folder.strip("/") + "/"
+                if relative_path.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                    best = (len(prefix), name)
+        return best[1] if best else None
 
     def expand(self, value: str | None) -> Path | None:
         """Resolve a user path from the config: `~` and relative paths (to the project root)."""
