@@ -86,7 +86,7 @@ class KubernetesSection(_Section):
 
 
 class TeamSection(_Section):
-    """`[teams.NAME]`: a team, its people, the DAG folders it owns and where it hears of failures."""
+    """`[teams.NAME]`: a team, its people, the folders it owns, where it hears of failures."""
 
     members: list[str] = Field(default_factory=list)
     folders: list[str] = Field(default_factory=list)
