@@ -1,0 +1,1 @@
+"""dagyard benchmarks: run by hand or with `make bench`; results go to docs/benchmarks.md."""
