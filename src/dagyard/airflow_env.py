@@ -22,6 +22,7 @@ SIMPLE_AUTH_MANAGER = (
 )
 LOCAL_BUNDLE = "airflow.dag_processing.bundles.local.LocalDagBundle"
 LOCAL_SECRETS_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend"
+RUN_BUNDLE = "dags"
 
 
 class Bundle(NamedTuple):
@@ -116,6 +117,7 @@ def local_env(config: Config, workspace: Workspace, options: LocalOptions) -> di
         "AIRFLOW__DAG_PROCESSOR__STALE_DAG_THRESHOLD": "10",
         "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "3600",
         "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
+        "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(workspace.logs),
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
@@ -137,9 +139,238 @@ def local_env(config: Config, workspace: Workspace, options: LocalOptions) -> di
     return env
 
 
+def run_env(
+    config: Config, workspace: Workspace, run_dir: Path, execution_port: int
+) -> dict[str, str]:
+    """Environment for `dagyard run`: the local profile on a private database and log folder.
+
+    The whole DAGs folder is the one bundle (so tasks find the DAG file by its path), but only
+    the DAG's own file is ever parsed.
+    """
+    env = local_env(
+        config,
+        workspace,
+        LocalOptions(api_port=0, execution_api_port=execution_port, parse_all=True),
+    )
+    bundle = {
+        "name": RUN_BUNDLE,
+        "classpath": LOCAL_BUNDLE,
+        "kwargs": {"path": str(config.dags_path), "refresh_interval": 3600},
+    }
+    env.update(
+        {
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlite_url(run_dir / "db" / "airflow.db"),
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(run_dir / "logs"),
+            "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps([bundle]),
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        }
+    )
+    del env["AIRFLOW__API__PORT"], env["AIRFLOW__API__BASE_URL"]
+    return env
+
+
+STAND_IN_SECRETS_BACKEND = "dagyard.parsing.standins.StandInSecretsBackend"
+
+
+def check_env(config: Config, home: Path) -> dict[str, str]:
+    """Environment for `dagyard check`: Airflow parses DAG files with no database or credentials.
+
+    `home` is a scratch AIRFLOW_HOME (no `airflow_local_settings.py`, so no local policies).
+    Variables and connections come from the stand-in secrets backend (placeholders, or the values
+    in `[check] stand_in_variables` / `stand_in_connections`), never from a database.
+    """
+    python_path = [str(config.dags_path), str(config.root)]
+    if os.environ.get("PYTHONPATH"):
+        python_path.append(os.environ["PYTHONPATH"])
+    return {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(config.dags_path),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__CORE__DAG_DISCOVERY_SAFE_MODE": "True",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlite_url(home / "unused.db"),
+        "AIRFLOW__DATABASE__CHECK_MIGRATIONS": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
+        "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+        "AIRFLOW__SECRETS__BACKEND": STAND_IN_SECRETS_BACKEND,
+        "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps(
+            {
+                "variables": config.check.stand_in_variables,
+                "connections": config.check.stand_in_connections,
+            }
+        ),
+        "AIRFLOW__WORKERS__SECRETS_BACKEND": STAND_IN_SECRETS_BACKEND,
+        "AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS": json.dumps(
+            {
+                "variables": config.check.stand_in_variables,
+                "connections": config.check.stand_in_connections,
+            }
+        ),
+        "PYTHONPATH": os.pathsep.join(python_path),
+        "DAGYARD_PROJECT": str(config.root),
+        "DAGYARD_PROFILE": "check",
+    }
+
+
 def apply(env: dict[str, str]) -> None:
     """Put `env` into this process before Airflow is imported, and make DAG imports work."""
     os.environ.update(env)
     for entry in reversed(env.get("PYTHONPATH", "").split(os.pathsep)):
         if entry and entry not in sys.path:
             sys.path.insert(0, entry)
+
+
+FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+KEYCLOAK_AUTH_MANAGER = (
+    "airflow.providers.keycloak.auth_manager.keycloak_auth_manager.KeycloakAuthManager"
+)
+GOOGLE_SECRETS_BACKEND = (
+    "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend"
+)
+KEYCLOAK_CLIENT_SECRET_ENV = "AIRFLOW__KEYCLOAK_AUTH_MANAGER__CLIENT_SECRET"
+PROD_PARSE_SETTINGS = {
+    "refresh_interval": "300",
+    "min_file_process_interval": "30",
+    "parsing_processes": "2",
+    "dag_file_processor_timeout": "50",
+    "stale_dag_threshold": "50",
+    "print_stats_interval": "300",
+}
+
+
+def prod_airflow_config(config: Config, env_name: str) -> dict[str, dict[str, str]]:
+    """Airflow settings (`[section] key = value`) of a production environment on Kubernetes.
+
+    Rendered into the Helm chart's `config:` block. KubernetesExecutor, production parse
+    intervals, the configured auth manager, and connections/variables from Google Secret
+    Manager under the environment's prefixes.
+    """
+    env = config.deploy.environments[env_name]
+    auth_manager = FAB_AUTH_MANAGER if env.auth_manager == "fab" else KEYCLOAK_AUTH_MANAGER
+    backend_kwargs: dict[str, str] = {
+        "connections_prefix": env.connections_prefix,
+        "variables_prefix": env.variables_prefix,
+    }
+    if env.secret_manager_project:
+        backend_kwargs["project_id"] = env.secret_manager_project
+    sections: dict[str, dict[str, str]] = {
+        "core": {
+            "executor": "KubernetesExecutor",
+            "load_examples": "False",
+            "dags_are_paused_at_creation": "True",
+            "auth_manager": auth_manager,
+        },
+        "dag_processor": dict(PROD_PARSE_SETTINGS),
+        "scheduler": {
+            "standalone_dag_processor": "True",
+            "enable_health_check": "True",
+        },
+        "kubernetes_executor": {
+            "namespace": env.namespace,
+            "delete_worker_pods": "True",
+            "delete_worker_pods_on_failure": "False",
+        },
+        "secrets": {
+            "backend": GOOGLE_SECRETS_BACKEND,
+            "backend_kwargs": json.dumps(backend_kwargs, sort_keys=True),
+        },
+        "api": {"expose_config": "False"},
+        "metrics": {"statsd_on": "True", "statsd_prefix": config.monitoring.statsd_prefix},
+    }
+    if env.auth_manager == "keycloak":
+        sections["keycloak_auth_manager"] = {
+            "server_url": str(env.keycloak_server_url),
+            "realm": str(env.keycloak_realm),
+            "client_id": str(env.keycloak_client_id),
+        }
+    return sections
+
+
+def prod_secret_env(config: Config, env_name: str) -> list[tuple[str, str, str]]:
+    """Extra `(AIRFLOW__* variable, Kubernetes Secret, key)` the chart must mount, if any."""
+    env = config.deploy.environments[env_name]
+    if env.auth_manager == "keycloak":
+        return [(KEYCLOAK_CLIENT_SECRET_ENV, env.keycloak_client_secret_secret, "client-secret")]
+    return []
+
+
+class HaOptions(NamedTuple):
+    """One Airflow cluster on PostgreSQL with several schedulers (the `ci/ha` profile)."""
+
+    home: Path
+    db_url: str
+    dags_folder: Path
+    execution_api_port: int
+    parallelism: int = 8
+    heartbeat_timeout: int = 20
+    health_check_threshold: int = 10
+
+
+def ha_env(options: HaOptions) -> dict[str, str]:
+    """Environment for an HA test or benchmark: LocalExecutor on PostgreSQL, fast failover.
+
+    Heartbeats and orphan adoption are tightened so a killed scheduler's work is adopted within
+    seconds, not minutes; every DAG is unpaused at creation and parsed once from a local bundle.
+    """
+    bundle = {
+        "name": "dags",
+        "classpath": LOCAL_BUNDLE,
+        "kwargs": {"path": str(options.dags_folder), "refresh_interval": 5},
+    }
+    return {
+        "AIRFLOW_HOME": str(options.home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(options.dags_folder),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": str(options.parallelism),
+        "AIRFLOW__CORE__MAX_ACTIVE_RUNS_PER_DAG": "64",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": (
+            f"http://127.0.0.1:{options.execution_api_port}/execution/"
+        ),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": normalize_db_url(options.db_url),
+        "AIRFLOW__DATABASE__CHECK_MIGRATIONS": "False",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(options.execution_api_port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__API__SECRET_KEY": "dagyard-ha-test-secret",
+        "AIRFLOW__API_AUTH__JWT_SECRET": "dagyard-ha-test-jwt-secret-0123456789",
+        "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps([bundle]),
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
+        "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "3600",
+        "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
+        "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_SEC": "2",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(options.heartbeat_timeout),
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": str(options.health_check_threshold),
+        "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "5",
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(options.home / "logs"),
+        "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+        "DAGYARD_PROFILE": "ci",
+    }
+
+
+def fab_env(config: Config, workspace: Workspace, options: LocalOptions) -> dict[str, str]:
+    """The local profile with the FAB auth manager: per-person logins, team roles, DAG access.
+
+    For trying the production permission model on a laptop and for the RBAC tests: every
+    request needs a real login (`POST /auth/token`), roles come from `dagyard rbac sync`, and
+    each DAG's `access_control` (set by the dagyard cluster policy) is synced into FAB's tables.
+    """
+    env = local_env(config, workspace, options)
+    del env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"]
+    env.update(
+        {
+            "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
+            "AIRFLOW__FAB__UPDATE_FAB_PERMS": "True",
+            "AIRFLOW__API__EXPOSE_CONFIG": "False",
+        }
+    )
+    return env

@@ -10,9 +10,19 @@ import difflib
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+if TYPE_CHECKING:
+    from dagyard.resources import Resources
 
 CONFIG_FILE_NAME = "dagyard.toml"
 
@@ -91,6 +101,292 @@ class TeamSection(_Section):
     members: list[str] = Field(default_factory=list)
     folders: list[str] = Field(default_factory=list)
     slack_channel: str | None = None
+    can_read: list[str] = Field(default_factory=list)
+    permissions: list[str] = Field(default_factory=list)
+
+    @field_validator("members")
+    @classmethod
+    def _personal_accounts(cls, members: list[str]) -> list[str]:
+        for member in members:
+            problem = account_problem(member)
+            if problem:
+                raise ValueError(problem)
+        return members
+
+    @field_validator("permissions")
+    @classmethod
+    def _known_permissions(cls, permissions: list[str]) -> list[str]:
+        for permission in permissions:
+            verb, _, resource = permission.strip().partition(" ")
+            if verb not in PERMISSION_VERBS or resource.strip() not in PERMISSION_RESOURCES:
+                raise ValueError(
+                    f"{permission!r} is not a permission dagyard knows; write a verb "
+                    f"({', '.join(PERMISSION_VERBS)}) and a thing "
+                    f'({", ".join(PERMISSION_RESOURCES)}), like "read connections"'
+                )
+        return permissions
+
+
+PERMISSION_VERBS = ("read", "edit", "create", "delete")
+PERMISSION_RESOURCES = (
+    "connections",
+    "variables",
+    "pools",
+    "configuration",
+    "audit logs",
+    "providers",
+    "plugins",
+    "assets",
+    "xcoms",
+)
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_SHARED_LOCAL_PART = re.compile(
+    r"^(team|teams|all|group|everyone|data|airflow|admin|admins|ops|root|noreply|no-reply|"
+    r"info|support|dev|devs|shared)$|(^|[._+-])(team|teams|all|group|shared|list)([._+-]|$)"
+)
+
+
+def account_problem(member: str) -> str | None:
+    """Why `member` cannot be a personal Airflow account (None when it can).
+
+    Accounts are per person: an address that reads like a team alias or a mailing list
+    (`lake-team@`, `data-all@`, `airflow@`) is refused, so nobody shares a login again.
+    """
+    if not _EMAIL.match(member):
+        return f"member {member!r} must be a person's e-mail address, like ana@example.com"
+    if _SHARED_LOCAL_PART.search(member.split("@", 1)[0].lower()):
+        return (
+            f"member {member!r} looks like a shared address (a team alias or list); "
+            "list each person's own e-mail address instead, one account per person"
+        )
+    return None
+
+
+class SecuritySection(_Section):
+    """`[security]`: who administers Airflow, who may read every DAG, which Airflow to manage.
+
+    Teams and their permissions are under `[teams.NAME]`; where production secrets live and
+    which auth manager it uses are under `[deploy.environments.NAME]`.
+    """
+
+    admins: list[str] = Field(default_factory=list)
+    viewers: list[str] = Field(default_factory=list)
+    airflow_url: str | None = None
+
+    @field_validator("admins", "viewers")
+    @classmethod
+    def _personal_accounts(cls, people: list[str]) -> list[str]:
+        for person in people:
+            problem = account_problem(person)
+            if problem:
+                raise ValueError(problem.replace("member ", "", 1))
+        return people
+
+
+class CheckSection(_Section):
+    """`[check]`: which `dagyard check` rules run, how severe they are, and their budgets."""
+
+    disable: list[str] = Field(default_factory=list)
+    severity: dict[str, Literal["error", "warning"]] = Field(default_factory=dict)
+    max_tasks: int = Field(default=100, ge=1)
+    max_parse_seconds: float = Field(default=2.0, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    memory_mb: int = Field(default=2048, ge=64)
+    jobs: int = Field(default=2, ge=1, le=64)
+    secrets_baseline: str = ".secrets.baseline"
+    base_branch: str | None = None
+    stand_in_variables: dict[str, str] = Field(default_factory=dict)
+    stand_in_connections: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("disable", "severity")
+    @classmethod
+    def _rule_ids(cls, ids: list[str] | dict[str, str]) -> list[str] | dict[str, str]:
+        for rule_id in ids:
+            if not re.fullmatch(r"DY\d{3}", rule_id):
+                raise ValueError(f"{rule_id!r} is not a rule id; rule ids look like DY101")
+        return ids
+
+
+class AlertsSection(_Section):
+    """`[alerts]`: the failure digest sent to each DAG owner on Slack (`dagyard alerts`)."""
+
+    airflow_url: str | None = None
+    ui_url: str | None = None
+    default_channel: str = "#data-alerts"
+    folder_channels: dict[str, str] = Field(default_factory=dict)
+    quiet_dags: list[str] = Field(default_factory=list)
+    recovered_notice: bool = True
+    window_minutes: int = Field(default=60, ge=1, le=10080)
+    lookup_cache_ttl_hours: float = Field(default=24, gt=0)
+    state_file: str = ".dagyard/alerts.sqlite"
+    slack_api_url: str = "https://slack.com/api/"
+    slack_timeout_seconds: float = Field(default=10, gt=0)
+    slack_retries: int = Field(default=3, ge=0, le=10)
+    slack_backoff_seconds: float = Field(default=1.0, ge=0)
+    error_lines: int = Field(default=5, ge=1, le=50)
+    detailed_entries: int = Field(default=20, ge=0, le=200)
+
+
+class CleanupSection(_Section):
+    """`[cleanup]`: how long the metadata DB keeps history (`dagyard db clean`)."""
+
+    retention_days: int = Field(default=90, ge=1)
+    tables: dict[str, int] = Field(default_factory=dict)
+    batch_size: int = Field(default=5000, ge=100)
+    archive: Literal["drop", "export"] = "drop"
+    export_folder: str = ".dagyard/db-archive"
+
+
+class MonitoringSection(_Section):
+    """`[monitoring]`: where Airflow and the alerter send statsd metrics."""
+
+    statsd_host: str | None = None
+    statsd_port: int = Field(default=9125, ge=1, le=65535)
+    statsd_prefix: str = "airflow"
+
+
+class ResourcePresetSection(_Section):
+    """`[resources.presets.NAME]`: CPU and memory of a named size (Kubernetes quantities)."""
+
+    request_cpu: str | None = None
+    request_memory: str | None = None
+    limit_cpu: str | None = None
+    limit_memory: str | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _quantity(cls, value: object) -> object:
+        from dagyard.resources import ResourcesError, parse_quantity, quantity_text
+
+        if value is None:
+            return None
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            return value
+        try:
+            parse_quantity(value)
+        except ResourcesError as error:
+            raise ValueError(str(error)) from None
+        return quantity_text(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ResourcePresetSection:
+        from dagyard.resources import problems
+
+        found = problems(self.to_resources())
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+    def to_resources(self) -> Resources:
+        """This preset as `dagyard.resources.Resources`."""
+        from dagyard.resources import Resources
+
+        return Resources(self.request_cpu, self.request_memory, self.limit_cpu, self.limit_memory)
+
+
+def _default_presets() -> dict[str, ResourcePresetSection]:
+    sizes = {
+        "small": ("250m", "512Mi", "500m", "1Gi"),
+        "medium": ("1", "2Gi", "2", "4Gi"),
+        "large": ("2", "8Gi", "4", "12Gi"),
+    }
+    return {
+        name: ResourcePresetSection(
+            request_cpu=rc, request_memory=rm, limit_cpu=lc, limit_memory=lm
+        )
+        for name, (rc, rm, lc, lm) in sizes.items()
+    }
+
+
+class ResourcesSection(_Section):
+    """`[resources]`: task sizes (presets), per-folder defaults and the worker node's size."""
+
+    presets: dict[str, ResourcePresetSection] = Field(default_factory=_default_presets)
+    default: str | None = None
+    folders: dict[str, str] = Field(default_factory=dict)
+    worker_allocatable_cpu: str | None = None
+    worker_allocatable_memory: str | None = None
+
+    @field_validator("worker_allocatable_cpu", "worker_allocatable_memory", mode="before")
+    @classmethod
+    def _allocatable(cls, value: object) -> object:
+        return ResourcePresetSection._quantity(value)
+
+    @model_validator(mode="after")
+    def _presets_fit(self) -> ResourcesSection:
+        from dagyard.resources import Allocatable, problems
+
+        wanted = [("default", self.default)] if self.default else []
+        wanted += [(f"folders.{folder}", name) for folder, name in self.folders.items()]
+        for where, name in wanted:
+            if name not in self.presets:
+                guess = difflib.get_close_matches(name, list(self.presets), n=1)
+                extra = f"; did you mean `{guess[0]}`?" if guess else ""
+                raise ValueError(
+                    f"`{where}` names preset {name!r}, which is not under [resources.presets] "
+                    f"(known: {', '.join(sorted(self.presets))}){extra}"
+                )
+        allocatable = Allocatable(self.worker_allocatable_cpu, self.worker_allocatable_memory)
+        for name, preset in self.presets.items():
+            found = problems(preset.to_resources(), allocatable)
+            if found:
+                raise ValueError(f"preset `{name}`: " + "; ".join(found))
+        return self
+
+
+class DeployEnvironmentSection(_Section):
+    """`[deploy.environments.NAME]`: one Kubernetes installation of the official Helm chart."""
+
+    namespace: str = "airflow"
+    kubernetes_version: str = "1.33"
+    image_repository: str
+    image_tag: str | None = None
+    dags: Literal["git-sync", "baked"] = "git-sync"
+    git_repository: str | None = None
+    git_branch: str = "main"
+    git_ssh_key_secret: str | None = None
+    scheduler_replicas: int = Field(default=2, ge=1, le=10)
+    api_server_replicas: int = Field(default=2, ge=1, le=20)
+    pgbouncer: bool = True
+    worker_node_selector: dict[str, str] = Field(default_factory=dict)
+    worker_tolerations: list[dict[str, str]] = Field(default_factory=list)
+    platform_node_selector: dict[str, str] = Field(default_factory=dict)
+    secret_store: str = "gcp-secret-manager"
+    secret_manager_project: str | None = None
+    connections_prefix: str = "airflow-connections"
+    variables_prefix: str = "airflow-variables"
+    metadata_db_secret: str = "airflow-metadata-db-url"
+    fernet_key_secret: str = "airflow-fernet-key"
+    api_secret_key_secret: str = "airflow-api-secret-key"
+    jwt_secret_secret: str = "airflow-jwt-secret"
+    auth_manager: Literal["fab", "keycloak"] = "fab"
+    keycloak_server_url: str | None = None
+    keycloak_realm: str | None = None
+    keycloak_client_id: str | None = None
+    keycloak_client_secret_secret: str = "airflow-keycloak-client-secret"
+
+    @model_validator(mode="after")
+    def _complete(self) -> DeployEnvironmentSection:
+        if self.dags == "git-sync" and not self.git_repository:
+            raise ValueError(
+                'dags = "git-sync" needs git_repository (the DAG repo\'s clone URL); '
+                'set it, or use dags = "baked" to build the DAGs into the image'
+            )
+        if self.auth_manager == "keycloak":
+            missing = [
+                key
+                for key in ("keycloak_server_url", "keycloak_realm", "keycloak_client_id")
+                if not getattr(self, key)
+            ]
+            if missing:
+                raise ValueError(f'auth_manager = "keycloak" needs {", ".join(missing)}')
+        return self
+
+
+class DeploySection(_Section):
+    """`[deploy]`: the production installations (`dagyard deploy render --env NAME`)."""
+
+    environments: dict[str, DeployEnvironmentSection] = Field(default_factory=dict)
 
 
 class Config(_Section):
@@ -101,6 +397,13 @@ class Config(_Section):
     owners: OwnersSection = Field(default_factory=OwnersSection)
     kubernetes: KubernetesSection = Field(default_factory=KubernetesSection)
     teams: dict[str, TeamSection] = Field(default_factory=dict)
+    security: SecuritySection = Field(default_factory=SecuritySection)
+    check: CheckSection = Field(default_factory=CheckSection)
+    alerts: AlertsSection = Field(default_factory=AlertsSection)
+    cleanup: CleanupSection = Field(default_factory=CleanupSection)
+    monitoring: MonitoringSection = Field(default_factory=MonitoringSection)
+    resources: ResourcesSection = Field(default_factory=ResourcesSection)
+    deploy: DeploySection = Field(default_factory=DeploySection)
     root: Path = Field(default=Path("."), exclude=True)
 
     @property

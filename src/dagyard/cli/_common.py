@@ -7,11 +7,12 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from dagyard.config import Config, ConfigError, find_project_root, load_config
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -20,9 +21,9 @@ EXIT_INTERRUPTED = 130
 
 def fail(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
     """Print a plain error (and what to do next) and exit with `code`."""
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {escape(message)}")
     if hint:
-        err_console.print(f"  [dim]hint:[/] {hint}")
+        err_console.print(f"  [dim]hint:[/] {escape(hint)}")
     raise typer.Exit(code)
 
 
@@ -44,9 +45,9 @@ def open_project(project: Path | None) -> Config:
     except ConfigError as error:
         for problem in error.problems:
             where = f"{problem.file}:{problem.line}" if problem.line else str(problem.file)
-            err_console.print(f"[bold red]error:[/] {where}: {problem.message}")
+            err_console.print(f"[bold red]error:[/] {escape(f'{where}: {problem.message}')}")
             if problem.hint:
-                err_console.print(f"  [dim]hint:[/] {problem.hint}")
+                err_console.print(f"  [dim]hint:[/] {escape(problem.hint)}")
         raise typer.Exit(EXIT_USAGE) from None
 
 

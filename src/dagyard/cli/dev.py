@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from watchfiles import Change, watch
 
 from dagyard.cli._common import EXIT_USAGE, console, err_console, fail, open_project, relative
@@ -65,7 +66,9 @@ def dev_command(
         port=port or config.dev.port, parse_all=all_folders, db_url=db, reset=reset
     )
     started = time.monotonic()
-    session = DevSession(config, options, say=lambda text: console.print(f"[dim]•[/] {text}"))
+    session = DevSession(
+        config, options, say=lambda text: console.print(f"[dim]•[/] {escape(text)}")
+    )
     if reset:
         shutil.rmtree(session.workspace.logs, ignore_errors=True)
     console.file, err_console.file = divert_output(session.log_dir / "dagyard.log")
@@ -125,7 +128,7 @@ def _report(root: Path) -> callable:
             return
         for error in result.errors:
             where = relative(error.file, root) + (f":{error.line}" if error.line else "")
-            console.print(f"[red]✗[/] {where}: {error.message}")
+            console.print(f"[red]✗[/] {escape(where)}: {escape(error.message)}")
         console.print("  [dim]fix the file and save again; Airflow keeps the last good version[/]")
 
     return report

@@ -31,17 +31,23 @@ def preload() -> None:
     gc.freeze()
 
 
-def api_server(name: str, sock: socket.socket, apps: str) -> Component:
-    """The API server (`apps`: "core" for REST API + UI, "execution" for the task API)."""
+def api_server(name: str, sock: socket.socket, apps: str, *, nice: int = 0) -> Component:
+    """The API server (`apps`: "core" for REST API + UI, "execution" for the task API).
+
+    `nice` lowers the priority of a server that is not needed for start-up to finish.
+    """
 
     def run() -> None:
         import uvicorn
 
+        if nice:
+            os.nice(nice)
         os.environ["_AIRFLOW_PROCESS_CONTEXT"] = "server"
         os.environ["AIRFLOW_API_APPS"] = apps
         from airflow.api_fastapi.app import create_app
 
         app = create_app(apps=apps)
+        warm_up_versioned_apps(app)
         config = uvicorn.Config(
             app,
             log_config=None,
@@ -52,6 +58,19 @@ def api_server(name: str, sock: socket.socket, apps: str) -> Component:
         uvicorn.Server(config).run(sockets=[sock])
 
     return Component(name, run)
+
+
+def warm_up_versioned_apps(app: object) -> None:
+    """Build the execution API's versioned routes now rather than on the first task's request.
+
+    The task execution API generates its routes for every API version lazily, on the first
+    request (several seconds on a laptop); doing it before serving keeps that off a task.
+    """
+    for route in getattr(app, "routes", []):
+        mounted = getattr(route, "app", None)
+        initialize = getattr(mounted, "_cadwyn_initialize", None)
+        if initialize is not None and not getattr(mounted, "_cadwyn_initialized", True):
+            initialize()
 
 
 def airflow_command(name: str, *argv: str) -> Component:

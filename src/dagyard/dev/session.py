@@ -125,10 +125,12 @@ def needs_triggerer(config: Config, folders: list[Path]) -> bool:
 
 
 def seed_local_secrets(config: Config, workspace: Workspace) -> list[str]:
-    """Copy the repo's example secrets (`secrets.example/`) into a new local secrets folder."""
+    """Copy the repo's example secrets (`secrets.example/`) into a new local secrets folder.
+
+    Call before `Workspace.ensure()`: an existing secrets folder is never touched.
+    """
     source = config.root / "secrets.example"
     if workspace.secrets_dir.exists() or not source.is_dir():
-        workspace.ensure_secret_files()
         return []
     workspace.ensure_secret_files()
     copied = []
@@ -172,6 +174,7 @@ class DevSession:
     def prepare(self) -> database.DatabaseState:
         """Lock the project, claim the ports, configure and import Airflow, ready the database."""
         self.check_folders()
+        seeded = seed_local_secrets(self.config, self.workspace)
         self.workspace.ensure()
         self._lock = acquire_lock(self.workspace)
         api_socket = bind_port(self.options.port)
@@ -183,7 +186,7 @@ class DevSession:
             db_url=self.options.db_url,
             parse_all=self.options.parse_all,
         )
-        for name in seed_local_secrets(self.config, self.workspace):
+        for name in seeded:
             self.say(f"Copied example {name} into {self.workspace.secrets_dir} (local only)")
         env = airflow_env.local_env(self.config, self.workspace, options)
         airflow_env.apply(env)
@@ -199,7 +202,9 @@ class DevSession:
         api_socket, execution_socket = self._sockets
         self.group = ProcessGroup(self.log_dir)
         self.group.start(components.api_server("api-server", api_socket, "core"))
-        self.group.start(components.api_server("execution-api", execution_socket, "execution"))
+        self.group.start(
+            components.api_server("execution-api", execution_socket, "execution", nice=10)
+        )
         self.group.start(components.airflow_command("scheduler", "scheduler"))
         self.group.start(components.airflow_command("dag-processor", "dag-processor"))
         if needs_triggerer(self.config, [b.path for b in self.bundles]):

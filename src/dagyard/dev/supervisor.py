@@ -137,13 +137,26 @@ def session_processes(session: str) -> list[psutil.Process]:
 
 
 def kill_session_leftovers(session: str) -> list[int]:
-    """SIGKILL every process left over from `session`; return their pids."""
-    leftovers = session_processes(session)
+    """SIGKILL every process left over from `session`; return their pids.
+
+    Leftovers are this process's descendants (orphans are re-parented to us, the subreaper)
+    and any process started by exec that carries the session marker in its environment.
+    """
+    leftovers = {p.pid: p for p in psutil.Process().children(recursive=True)}
+    leftovers.update({p.pid: p for p in session_processes(session)})
+    leftovers = [p for p in leftovers.values() if _status(p) not in {psutil.STATUS_ZOMBIE, None}]
     for process in leftovers:
         with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
     psutil.wait_procs(leftovers, timeout=3)
     return [process.pid for process in leftovers]
+
+
+def _status(process: psutil.Process) -> str | None:
+    try:
+        return process.status()
+    except psutil.NoSuchProcess:
+        return None
 
 
 def _signal_group(pid: int, signum: int) -> None:

@@ -1,0 +1,101 @@
+"""`dagyard audit`: who triggered, cleared, paused or changed what, from Airflow's audit log."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import httpx
+import typer
+from rich.markup import escape
+
+from dagyard import audit, rbac
+from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, fail, open_project
+from dagyard.cli.rbac import PASSWORD_VARIABLE, USER_VARIABLE
+from dagyard.dev.client import LocalApi
+from dagyard.dev.session import read_running_state
+from dagyard.workspace import Workspace
+
+
+def fail_plain(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
+    """`fail`, with the text printed as written (no rich markup: `[security]` stays)."""
+    fail(escape(message), escape(hint) if hint else None, code=code)
+
+
+def audit_command(
+    dag: Annotated[str | None, typer.Option("--dag", help="Only this DAG id.")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Only what this person (login/e-mail) did.")
+    ] = None,
+    since: Annotated[
+        str, typer.Option("--since", help="How far back: 30m, 12h, 7d, 2w or a date.")
+    ] = "7d",
+    event: Annotated[
+        str | None, typer.Option("--event", help="Only this event, e.g. trigger_dag_run.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many entries.")] = 200,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Airflow API server (default: the running `dagyard dev`, else [security] "
+            "airflow_url).",
+        ),
+    ] = None,
+    login: Annotated[
+        str | None,
+        typer.Option("--login", help=f"Account to log in with (or ${USER_VARIABLE})."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    project: Annotated[
+        Path | None,
+        typer.Option("--project", "-p", help="The DAG repository (default: the current folder)."),
+    ] = None,
+) -> None:
+    """Show Airflow's audit log: who triggered, cleared, paused or changed what, newest first."""
+    config = open_project(project)
+    try:
+        after = audit.parse_since(since)
+    except audit.AuditError as error:
+        fail_plain(error.message, error.hint, code=EXIT_USAGE)
+    running = read_running_state(Workspace(config.root))
+    base_url = url or (running.url if running else None) or config.security.airflow_url
+    if not base_url:
+        fail_plain(
+            "which Airflow? no --url, no running `dagyard dev`, no airflow_url under [security]",
+            "start `dagyard dev`, or pass --url https://airflow.example.com",
+            code=EXIT_USAGE,
+        )
+    try:
+        if running and base_url == running.url:
+            local = LocalApi(base_url)
+            token = local.token()
+            local.close()
+        else:
+            username = login or os.environ.get(USER_VARIABLE) or typer.prompt("Airflow user")
+            password = os.environ.get(PASSWORD_VARIABLE) or typer.prompt(
+                f"Password of {username}", hide_input=True
+            )
+            token = rbac.login(base_url, username, password)
+        with httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as client:
+            events = audit.fetch_events(
+                client, dag_id=dag, user=user, since=after, event=event, limit=limit
+            )
+    except (audit.AuditError, rbac.RbacError) as error:
+        fail_plain(error.message, error.hint)
+    except httpx.HTTPError as error:
+        fail_plain(f"could not read the audit log from {base_url}: {error}")
+    if as_json:
+        for item in events:
+            typer.echo(json.dumps({**item._asdict(), "when": item.when.isoformat()}))
+        return
+    if not events:
+        console.print(f"No audit entries since {after:%Y-%m-%d %H:%M} UTC for these filters.")
+        return
+    for item in events:
+        console.print(audit.format_event(item), markup=False, soft_wrap=True)
+    console.print(f"[dim]{len(events)} entries since {after:%Y-%m-%d %H:%M} UTC, newest first.[/]")

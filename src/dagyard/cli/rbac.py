@@ -1,0 +1,175 @@
+"""`dagyard rbac`: Airflow roles and per-person accounts from the teams in dagyard.toml."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+import yaml
+from rich.markup import escape
+
+from dagyard import rbac
+from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, fail, open_project, relative
+from dagyard.config import Config
+from dagyard.workspace import Workspace, write_private
+
+
+def fail_plain(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
+    """`fail`, with the text printed as written (no rich markup: `[security]` stays)."""
+    fail(escape(message), escape(hint) if hint else None, code=code)
+
+
+app = typer.Typer(
+    help="Roles and accounts as code: teams in dagyard.toml -> Airflow (FAB or Keycloak).",
+    no_args_is_help=True,
+)
+
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option("--project", "-p", help="The DAG repository (default: the current folder)."),
+]
+PASSWORD_VARIABLE = "DAGYARD_AIRFLOW_PASSWORD"
+USER_VARIABLE = "DAGYARD_AIRFLOW_USER"
+
+
+def new_accounts_file(workspace: Workspace) -> Path:
+    """Where `rbac sync` keeps the first passwords of the accounts it created (0600)."""
+    return workspace.secrets_dir / "new-accounts.yaml"
+
+
+def _fail_on(error: rbac.RbacError) -> NoReturn:
+    fail_plain(error.message, error.hint)
+
+
+@app.command("show")
+def show_command(project: ProjectOption = None) -> None:
+    """Print who can do what, from dagyard.toml (nothing is contacted)."""
+    config = open_project(project)
+    try:
+        rbac.check_config(config)
+    except rbac.RbacError as error:
+        _fail_on(error)
+    if not config.teams:
+        console.print("No teams in dagyard.toml yet: add a [teams.NAME] section.")
+        return
+    for name, team in sorted(config.teams.items()):
+        readers = ", ".join(rbac.readers_of(config, name)) or "no other team"
+        extra = ", ".join(team.permissions) or "nothing else"
+        console.print(f"[bold]{rbac.team_role(name)}[/] ({len(team.members)} people)")
+        console.print(f"  edits and runs the DAGs in: {', '.join(team.folders) or '(no folder)'}")
+        console.print(f"  its DAGs are readable by: {readers}")
+        console.print(f"  may also: {extra}")
+    if config.security.admins:
+        console.print(f"[bold]Admin[/]: {', '.join(config.security.admins)}")
+    if config.security.viewers:
+        console.print(f"[bold]Viewer[/] (reads every DAG): {', '.join(config.security.viewers)}")
+
+
+@app.command("sync")
+def sync_command(
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Airflow API server (default: [security] airflow_url)."),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help=f"Admin account to log in with (or ${USER_VARIABLE})."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the differences; change nothing.")
+    ] = False,
+    keycloak: Annotated[
+        bool,
+        typer.Option("--keycloak", help="Write the Keycloak realm JSON instead (no server)."),
+    ] = False,
+    env: Annotated[
+        str, typer.Option("--env", help="With --keycloak: the [deploy.environments] entry.")
+    ] = "prod",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="With --keycloak: the JSON file.")
+    ] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Create or update Airflow roles and accounts so they match dagyard.toml.
+
+    Idempotent. Roles and accounts not in the config are reported, never deleted. The admin
+    password is read from $DAGYARD_AIRFLOW_PASSWORD, or asked for (hidden).
+    """
+    config = open_project(project)
+    if keycloak:
+        _write_keycloak(config, env, url, output)
+        return
+    base_url = url or config.security.airflow_url
+    if not base_url:
+        fail_plain(
+            "which Airflow? no --url given and no airflow_url under [security]",
+            "pass --url https://airflow.example.com, or set it in dagyard.toml",
+            code=EXIT_USAGE,
+        )
+    username = user or os.environ.get(USER_VARIABLE) or typer.prompt("Airflow admin user")
+    password = os.environ.get(PASSWORD_VARIABLE) or typer.prompt(
+        f"Password of {username}", hide_input=True
+    )
+    try:
+        api = rbac.FabApi(base_url, rbac.login(base_url, username, password))
+        try:
+            changes = rbac.plan_sync(config, api)
+            for change in changes:
+                console.print(rbac.describe(change), markup=False)
+            todo = [c for c in changes if c.applies]
+            if not todo:
+                console.print(f"Nothing to change: {base_url} matches dagyard.toml.")
+                return
+            if dry_run:
+                console.print(f"Dry run: {len(todo)} change(s) not made. Run without --dry-run.")
+                return
+            passwords = rbac.apply_sync(api, changes)
+        finally:
+            api.close()
+    except rbac.RbacError as error:
+        _fail_on(error)
+    console.print(f"Made {len(todo)} change(s) on {base_url}.")
+    if passwords:
+        path = _save_passwords(Workspace(config.root), passwords)
+        console.print(
+            f"{len(passwords)} new account(s): their first passwords are in "
+            f"{relative(path, config.root)} (readable only by you). Send each person theirs "
+            "privately, ask them to change it under Your Profile, then delete the file."
+        )
+
+
+def _save_passwords(workspace: Workspace, passwords: dict[str, str]) -> Path:
+    workspace.ensure_secret_files()
+    path = new_accounts_file(workspace)
+    known = yaml.safe_load(path.read_text()) if path.exists() else {}
+    write_private(path, yaml.safe_dump({**(known or {}), **passwords}, sort_keys=True))
+    return path
+
+
+def _write_keycloak(config: Config, env_name: str, url: str | None, output: Path | None) -> None:
+    env = config.deploy.environments.get(env_name)
+    realm = (env.keycloak_realm if env else None) or "airflow"
+    client_id = (env.keycloak_client_id if env else None) or "airflow"
+    airflow_url = url or config.security.airflow_url
+    if not airflow_url:
+        fail_plain(
+            "the realm needs Airflow's address for its login redirects",
+            "pass --url https://airflow.example.com, or set airflow_url under [security]",
+            code=EXIT_USAGE,
+        )
+    try:
+        text = rbac.keycloak_json(rbac.keycloak_realm(config, realm, client_id, airflow_url))
+    except rbac.RbacError as error:
+        _fail_on(error)
+    target = output or Path(f"keycloak-realm-{realm}.json")
+    target.write_text(text)
+    console.print(
+        f"Wrote realm {realm!r} (client {client_id!r}, {len(config.teams)} team group(s)) "
+        f"to {target}."
+    )
+    console.print(
+        "Import it in the Keycloak admin console: Realm settings -> Action -> Partial import, "
+        "then run `airflow keycloak-auth-manager create-all` once against that realm."
+    )

@@ -1,0 +1,318 @@
+"""`dagyard run`: run one DAG once, right now, without the dev environment.
+
+How it stays fast: Airflow is imported once; a forked child builds and serves the execution API
+(which tasks talk to) while the parent copies the migrated template database, parses only the
+DAG's own file and creates the run; tasks then run in parallel on Airflow's LocalExecutor.
+Each run gets a fresh private database under `.dagyard/run/`, so it never disturbs a running
+`dagyard dev`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from dagyard import airflow_env
+from dagyard.config import Config
+from dagyard.dev import components
+from dagyard.dev.supervisor import ProcessGroup
+from dagyard.workspace import Workspace
+
+FINAL_TASK_STATES = {"success", "failed", "skipped", "upstream_failed", "removed"}
+_DAG_ID_LITERAL = re.compile(r"""dag_id\s*=\s*["']([^"']+)["']|DAG\(\s*["']([^"']+)["']""")
+
+
+class RunError(Exception):
+    """The run could not start; the message says why and what to do."""
+
+
+class TaskOutcome(NamedTuple):
+    """How one task instance ended."""
+
+    task_id: str
+    map_index: int
+    state: str
+    try_number: int
+    seconds: float | None
+    log_file: Path | None
+
+
+class RunOutcome(NamedTuple):
+    """How the whole DAG run ended."""
+
+    dag_id: str
+    run_id: str
+    state: str
+    tasks: list[TaskOutcome]
+    seconds: float
+
+
+def find_dag_file(config: Config, dag_id: str) -> Path:
+    """The DAG file that defines `dag_id`, found by its text first (no imports needed)."""
+    files = sorted(config.dags_path.rglob("*.py"))
+    quoted = [f for f in files if f'"{dag_id}"' in _text(f) or f"'{dag_id}'" in _text(f)]
+    if quoted:
+        return quoted[0]
+    decorated = [f for f in files if re.search(rf"def {re.escape(dag_id)}\s*\(", _text(f))]
+    if decorated:
+        return decorated[0]
+    known = sorted(
+        {m.group(1) or m.group(2) for f in files for m in _DAG_ID_LITERAL.finditer(_text(f))}
+    )
+    import difflib
+
+    close = difflib.get_close_matches(dag_id, known, n=3)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise RunError(f"No DAG with id {dag_id!r} was found under {config.dags_path}.{hint}")
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+class OneShotRun:
+    """Everything one `dagyard run` starts; `stop()` ends it all."""
+
+    def __init__(self, config: Config, dag_id: str, on_event: Callable[[str, TaskOutcome], None]):
+        self.config = config
+        self.dag_id = dag_id
+        self.on_event = on_event
+        self.workspace = Workspace(config.root)
+        self.run_dir = self.workspace.root / "run"
+        self.group: ProcessGroup | None = None
+
+    def prepare(self) -> Path:
+        """Configure and import Airflow, start the execution API, ready a fresh database."""
+        dag_file = find_dag_file(self.config, self.dag_id)
+        self.workspace.ensure()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+        (self.run_dir / "db").mkdir(parents=True)
+        execution_socket = socket.socket()
+        execution_socket.bind(("127.0.0.1", 0))
+        execution_socket.listen(64)
+        port = execution_socket.getsockname()[1]
+        env = airflow_env.run_env(self.config, self.workspace, self.run_dir, port)
+        airflow_env.apply(env)
+        from dagyard.policy import write_local_settings
+
+        write_local_settings(self.workspace.home)
+        components.preload()
+        self.group = ProcessGroup(self.run_dir / "logs" / "dev")
+        self.group.start(components.api_server("execution-api", execution_socket, "execution"))
+        execution_socket.close()
+        from dagyard.dev import database
+
+        template = database.template_dir() / f"airflow-{database.airflow_version()}.sqlite"
+        db_file = self.run_dir / "db" / "airflow.db"
+        if database.sqlite_revision(template):
+            shutil.copyfile(template, db_file)
+        else:
+            database.prepare_sqlite(db_file, reset=False)
+        self.execution_url = f"http://127.0.0.1:{port}/execution/"
+        return dag_file
+
+    def execute(
+        self, dag_file: Path, conf: dict[str, Any] | None, task_id: str | None
+    ) -> RunOutcome:
+        """Parse the DAG file, create the run and drive it to the end on the LocalExecutor."""
+        started = time.monotonic()
+        dag = self._load_dag(dag_file)
+        if task_id is not None:
+            if task_id not in dag.task_dict:
+                raise RunError(
+                    f"DAG {self.dag_id!r} has no task {task_id!r}; its tasks are: "
+                    f"{', '.join(sorted(dag.task_dict))}"
+                )
+            dag = dag.partial_subset(task_ids=[task_id], include_upstream=False)
+        dag_run = self._create_run(dag, conf)
+        self._wait_for_execution_api()
+        state, tasks = self._drive(dag_run)
+        return RunOutcome(self.dag_id, dag_run.run_id, state, tasks, time.monotonic() - started)
+
+    def _load_dag(self, dag_file: Path) -> Any:
+        from airflow import settings
+        from airflow.dag_processing.bundles.manager import DagBundlesManager
+        from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+        self._session = settings.Session()
+        DagBundlesManager().sync_bundles_to_db(session=self._session)
+        self._session.commit()
+
+        bag = DagBag(
+            dag_folder=str(dag_file),
+            bundle_path=self.config.dags_path,
+            bundle_name=airflow_env.RUN_BUNDLE,
+            collect_dags=False,
+        )
+        bag.process_file(str(dag_file), only_if_updated=False, safe_mode=False)
+        if bag.import_errors:
+            trace = next(iter(bag.import_errors.values())).strip().splitlines()
+            raise RunError(f"{dag_file} could not be imported: {trace[-1] if trace else '?'}")
+        if self.dag_id not in bag.dags:
+            raise RunError(
+                f"{dag_file} mentions {self.dag_id!r} but defines {', '.join(bag.dags) or 'no DAG'}"
+            )
+        sync_bag_to_db(bag, airflow_env.RUN_BUNDLE, None)
+        return bag.dags[self.dag_id]
+
+    def _create_run(self, dag: Any, conf: dict[str, Any] | None) -> Any:
+        from airflow.models.dagrun import DagRun, get_or_create_dagrun
+        from airflow.sdk import timezone
+        from airflow.serialization.encoders import coerce_to_core_timetable
+        from airflow.serialization.serialized_objects import DagSerialization
+        from airflow.utils.types import DagRunTriggeredByType, DagRunType
+
+        session = self._session
+        scheduler_dag = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+        now = timezone.utcnow()
+        interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=now)
+        dag_run = get_or_create_dagrun(
+            dag=scheduler_dag,
+            run_id=DagRun.generate_run_id(
+                run_type=DagRunType.MANUAL, logical_date=now, run_after=now
+            ),
+            logical_date=now,
+            data_interval=interval,
+            run_after=now,
+            conf=conf,
+            triggered_by=DagRunTriggeredByType.CLI,
+            triggering_user_name="dagyard run",
+            start_date=now,
+            session=session,
+        )
+        session.commit()
+        return dag_run
+
+    def _wait_for_execution_api(self, timeout: float = 60.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        assert self.group is not None
+        while time.monotonic() < deadline:
+            for gone in self.group.exited():
+                raise RunError(f"The execution API stopped (see {gone.log_file})")
+            try:
+                httpx.get(self.execution_url + "health/ping", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RunError("The execution API did not start within a minute")
+
+    def _drive(self, dag_run: Any) -> tuple[str, list[TaskOutcome]]:
+        """The minimal scheduling loop: queue ready tasks, collect results, until the run ends."""
+        from airflow.executors import workloads
+        from airflow.executors.executor_loader import ExecutorLoader
+        from airflow.executors.workloads import BundleInfo
+        from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+        from airflow.models.dagbag import DBDagBag
+        from airflow.sdk import timezone
+        from airflow.utils.state import DagRunState, TaskInstanceState
+
+        session = self._session
+        executor = ExecutorLoader.get_default_executor()
+        executor.start()
+        seen: dict[tuple[str, int], str] = {}
+        try:
+            while dag_run.state == DagRunState.RUNNING:
+                session.expire_all()
+                schedulable, _ = dag_run.update_state(session=session)
+                for ti in schedulable:
+                    if ti.state != TaskInstanceState.UP_FOR_RESCHEDULE:
+                        ti.try_number += 1
+                    ti.state = TaskInstanceState.SCHEDULED
+                    ti.scheduled_dttm = timezone.utcnow()
+                session.commit()
+                for ti in dag_run.get_task_instances(session=session):
+                    if ti.state == TaskInstanceState.SCHEDULED and not executor.has_task(ti):
+                        workload = workloads.ExecuteTask.make(
+                            ti,
+                            dag_rel_path=Path(ti.dag_model.relative_fileloc),
+                            generator=executor.jwt_generator,
+                            bundle_info=BundleInfo(name=airflow_env.RUN_BUNDLE),
+                        )
+                        executor.queue_workload(workload, session=session)
+                        ti.state = TaskInstanceState.QUEUED
+                        session.commit()
+                executor.heartbeat()
+                session.expire_all()
+                SchedulerJobRunner.process_executor_events(
+                    executor=executor, job_id=None, scheduler_dag_bag=DBDagBag(), session=session
+                )
+                self._report_changes(dag_run, seen)
+                if dag_run.state == DagRunState.RUNNING:
+                    time.sleep(0.05)
+        finally:
+            executor.end()
+        session.expire_all()
+        tasks = self._report_changes(dag_run, seen)
+        return str(dag_run.state), tasks
+
+    def _report_changes(self, dag_run: Any, seen: dict[tuple[str, int], str]) -> list[TaskOutcome]:
+        outcomes = []
+        for ti in sorted(
+            dag_run.get_task_instances(session=self._session),
+            key=lambda t: (
+                (t.start_date or datetime.max.replace(tzinfo=None), t.task_id)
+                if t.start_date is None or t.start_date.tzinfo is None
+                else (t.start_date.replace(tzinfo=None), t.task_id)
+            ),
+        ):
+            state = str(ti.state) if ti.state else "none"
+            outcome = TaskOutcome(
+                ti.task_id, ti.map_index, state, ti.try_number, ti.duration, self._log_file(ti)
+            )
+            outcomes.append(outcome)
+            key = (ti.task_id, ti.map_index)
+            if seen.get(key) != state and state in FINAL_TASK_STATES | {"running"}:
+                seen[key] = state
+                self.on_event(state, outcome)
+        return outcomes
+
+    def _log_file(self, ti: Any) -> Path | None:
+        folder = self.run_dir / "logs" / f"dag_id={ti.dag_id}" / f"run_id={ti.run_id}"
+        folder = folder / f"task_id={ti.task_id}"
+        if ti.map_index >= 0:
+            folder = folder / f"map_index={ti.map_index}"
+        path = folder / f"attempt={ti.try_number}.log"
+        return path if path.exists() else None
+
+    def stop(self) -> None:
+        """Stop the execution API and anything else this run started."""
+        if self.group is not None:
+            self.group.stop(grace=3)
+
+
+def log_tail(path: Path | None, lines: int) -> list[str]:
+    """The last `lines` readable lines of an Airflow 3 task log (JSON lines or text)."""
+    if path is None or not path.exists():
+        return []
+    rendered = []
+    for raw in path.read_text(errors="replace").splitlines():
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            rendered.append(raw)
+            continue
+        if not isinstance(record, dict):
+            rendered.append(raw)
+            continue
+        level = str(record.get("level", "")).upper()
+        event = str(record.get("event", ""))
+        prefix = f"[{level}] " if level and level not in {"INFO"} else ""
+        if event.startswith(("::group::", "::endgroup::")):
+            continue
+        rendered.append(prefix + event)
+        if record.get("error_detail"):
+            for error in record["error_detail"]:
+                rendered.append(f"  {error.get('exc_type')}: {error.get('exc_value')}")
+    return [line for line in rendered if line.strip()][-lines:]

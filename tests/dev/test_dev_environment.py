@@ -1,0 +1,248 @@
+"""`dagyard dev` end to end: a real Airflow, real files saved, real signals, real processes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from conftest import DAGYARD, DevProcess, copy_example_repo, free_port, start_dev
+from dagyard.dev.supervisor import SESSION_MARKER
+
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory) -> DevProcess:
+    project = copy_example_repo(tmp_path_factory.mktemp("dev") / "repo")
+    running = start_dev(project)
+    yield running
+    running.stop()
+
+
+def poll(check, timeout: float = 20.0, interval: float = 0.1):
+    """Return the first truthy result of `check()` within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def session_of(project: Path) -> str:
+    return json.loads((project / ".dagyard" / "dev.json").read_text())["session"]
+
+
+def descendants(dev: DevProcess) -> list[psutil.Process]:
+    """Every process `dagyard dev` started (its whole tree: orphans are re-parented to it)."""
+    return psutil.Process(dev.process.pid).children(recursive=True)
+
+
+def alive(processes: list[psutil.Process], session: str) -> list[psutil.Process]:
+    """Those of `processes` (and any exec'd process carrying the session marker) still running."""
+    found = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get(SESSION_MARKER) == session and process.is_running():
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def test_ready_line_says_where_how_to_log_in_and_how_to_stop(dev):
+    text = dev.text()
+    assert f"http://127.0.0.1:{dev.port}" in text
+    assert "no login needed" in text
+    assert "Ctrl-C to stop" in text
+    assert "password" not in text.lower()
+
+
+def test_only_development_dags_are_listed_with_a_bearer_token(dev):
+    with dev.client() as api:
+        dags = api.get("/api/v2/dags").json()["dags"]
+    assert sorted(d["dag_id"] for d in dags) == ["hello_taskflow", "my_first_report"]
+
+
+def test_api_listens_on_loopback_only(dev):
+    addresses = {
+        conn.laddr.ip
+        for conn in psutil.net_connections("tcp")
+        if conn.laddr and conn.laddr.port == dev.port and conn.status == psutil.CONN_LISTEN
+    }
+    assert addresses == {"127.0.0.1"}
+
+
+def test_health_reports_every_started_component(dev):
+    health = httpx.get(f"{dev.url}/api/v2/monitor/health").json()
+    for component in ("metadatabase", "scheduler", "dag_processor"):
+        assert health[component]["status"] == "healthy"
+
+
+def test_nothing_is_written_into_the_dags_tree(dev):
+    written = [p for p in (dev.project / "dags").rglob("*") if p.name in {".airflowignore"}]
+    assert written == []
+
+
+def test_edited_dag_is_seen_through_the_api(dev):
+    path = dev.project / "dags" / "_development" / "hello_taskflow.py"
+    path.write_text(path.read_text().replace('"taskflow"]', '"taskflow", "edited-now"]'))
+    with dev.client() as api:
+
+        def tags():
+            data = api.get("/api/v2/dags/hello_taskflow").json()
+            return "edited-now" in [t["name"] for t in data["tags"]]
+
+        poll(tags)
+    dev.wait_for_output("hello_taskflow.py → hello_taskflow (3 tasks)")
+
+
+def test_new_dag_file_is_listed(dev):
+    path = dev.project / "dags" / "_development" / "brand_new.py"
+    path.write_text(
+        "from datetime import datetime\n"
+        "from airflow.sdk import DAG\n"
+        "from airflow.providers.standard.operators.empty import EmptyOperator\n"
+        "with DAG('brand_new', schedule=None, start_date=datetime(2024, 1, 1)):\n"
+        "    EmptyOperator(task_id='only')\n"
+    )
+    with dev.client() as api:
+        poll(lambda: api.get("/api/v2/dags/brand_new").status_code == 200)
+
+
+def test_broken_file_is_reported_with_file_and_line(dev):
+    path = dev.project / "dags" / "_development" / "broken_report.py"
+    path.write_text("from airflow.sdk import DAG\n\nimport pandas_that_does_not_exist\n")
+    text = dev.wait_for_output("broken_report.py:3")
+    assert "No module named 'pandas_that_does_not_exist'" in text
+    path.unlink()
+
+
+def test_triggered_dag_succeeds_and_connection_and_variable_come_from_local_secrets(dev):
+    with dev.client() as api:
+        assert api.patch("/api/v2/dags/my_first_report", json={"is_paused": False}).is_success
+        response = api.post("/api/v2/dags/my_first_report/dagRuns", json={"logical_date": None})
+        assert response.status_code == 200, response.text
+        run_id = response.json()["dag_run_id"]
+
+        def finished():
+            state = api.get(f"/api/v2/dags/my_first_report/dagRuns/{run_id}").json()["state"]
+            return state if state in {"success", "failed"} else None
+
+        assert poll(finished, timeout=120, interval=0.5) == "success"
+        xcom = api.get(
+            f"/api/v2/dags/my_first_report/dagRuns/{run_id}/taskInstances/describe_source"
+            "/xcomEntries/return_value"
+        ).json()
+    assert xcom["value"] == "analytics.daily_report_dev"
+    secrets = dev.project / ".dagyard" / "secrets"
+    assert (secrets / "connections.yaml").stat().st_mode & 0o777 == 0o600
+    assert secrets.stat().st_mode & 0o777 == 0o700
+
+
+def test_token_command_prints_a_working_token(dev):
+    token = dev.token()
+    response = httpx.get(f"{dev.url}/api/v2/dags", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_second_dev_on_the_same_project_is_refused(dev):
+    result = subprocess.run(
+        [DAGYARD, "dev", "--project", str(dev.project), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "already running for this project" in result.stderr
+    assert f"pid {dev.process.pid}" in result.stderr or "pid" in result.stderr
+
+
+def test_busy_port_is_reported(dev, tmp_path):
+    other = copy_example_repo(tmp_path / "other")
+    result = subprocess.run(
+        [DAGYARD, "dev", "--project", str(other), "--port", str(dev.port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"Port {dev.port} is already in use" in result.stderr
+    assert "--port" in result.stderr
+
+
+def test_ctrl_c_stops_everything_within_ten_seconds(dag_repo):
+    running = start_dev(dag_repo)
+    session = session_of(dag_repo)
+    tree = descendants(running)
+    titles = " ".join(" ".join(p.cmdline()) for p in tree)
+    for component in ("api-server", "execution-api", "scheduler", "dag-processor"):
+        assert f"dagyard dev: {component}" in titles
+    assert any("LocalExecutor" in " ".join(p.cmdline()) for p in tree)
+    started = time.monotonic()
+    assert running.stop(signal.SIGINT, timeout=15) == 0
+    assert time.monotonic() - started < 10
+    assert alive(tree, session) == []
+    assert "nothing left running" in running.text()
+    assert not (dag_repo / ".dagyard" / "dev.json").exists()
+
+
+def test_sigterm_stops_everything_and_a_restart_reuses_the_database(dag_repo):
+    running = start_dev(dag_repo)
+    session = session_of(dag_repo)
+    tree = descendants(running)
+    assert running.stop(signal.SIGTERM, timeout=15) == 0
+    assert alive(tree, session) == []
+    again = start_dev(dag_repo)
+    try:
+        assert "Metadata database ready" in again.text()
+    finally:
+        again.stop()
+
+
+def test_reset_starts_from_the_migrated_template(dag_repo):
+    running = start_dev(dag_repo, "--reset")
+    try:
+        assert "created from the migrated template" in running.text() or (
+            "migrated" in running.text()
+        )
+    finally:
+        running.stop()
+
+
+def test_token_without_a_running_environment_is_a_clear_error(dag_repo):
+    result = subprocess.run(
+        [DAGYARD, "dev", "token", "--project", str(dag_repo)], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "no dagyard dev is running" in result.stderr
+
+
+def test_missing_development_folder_is_a_clear_error(dag_repo):
+    (dag_repo / "dagyard.toml").write_text('[dev]\nfolders = ["does_not_exist"]\n')
+    result = subprocess.run(
+        [DAGYARD, "dev", "--project", str(dag_repo), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "does_not_exist does not exist" in result.stderr
+
+
+def test_malformed_config_is_a_usage_error_with_the_line(dag_repo):
+    (dag_repo / "dagyard.toml").write_text("[dev]\nprot = 8080\n")
+    result = subprocess.run(
+        [DAGYARD, "dev", "--project", str(dag_repo)], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "dagyard.toml:2" in result.stderr
+    assert "did you mean `port`?" in result.stderr
