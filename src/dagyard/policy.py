@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dagyard.config import Config, ConfigError, load_config
+from dagyard.resources import apply_default_resources
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +51,46 @@ def apply_local_pod_settings(task: Any, config: Config) -> None:
 
 
 def task_policy(task: Any) -> None:
-    """Airflow task policy: inject local-only settings when running on a laptop."""
+    """Airflow task policy: default resources everywhere; local-only settings on a laptop."""
     config = _project_config()
-    if config is None or os.environ.get("DAGYARD_PROFILE") != "local":
+    if config is None:
+        return
+    apply_default_resources(task, config)
+    if os.environ.get("DAGYARD_PROFILE") != "local":
         return
     if is_pod_task(task, config.kubernetes.pod_operators):
         apply_local_pod_settings(task, config)
 
 
+def team_of_dag_file(fileloc: str, config: Config) -> str | None:
+    """The team owning a DAG file (by its folder under the DAGs folder), or None."""
+    try:
+        relative = Path(fileloc).resolve().relative_to(config.dags_path).as_posix()
+    except ValueError:
+        return None
+    return config.team_of(relative)
+
+
+def dag_policy(dag: Any) -> None:
+    """Airflow DAG policy: set `access_control` from the team that owns the DAG's folder.
+
+    The owning team may read, edit and run the DAG; teams that list it in `can_read` may read
+    it. What a DAG file says itself is replaced: permissions live in `dagyard.toml`.
+    """
+    config = _project_config()
+    if config is None or not config.teams:
+        return
+    team = team_of_dag_file(dag.fileloc, config)
+    if team is None:
+        return
+    from dagyard.rbac import access_control_for
+
+    dag.access_control = access_control_for(config, team)
+
+
 LOCAL_SETTINGS_MODULE = '''"""Written by dagyard: platform policies. Do not edit."""
 
-from dagyard.policy import task_policy  # noqa: F401
+from dagyard.policy import dag_policy, task_policy  # noqa: F401
 '''
 
 

@@ -18,17 +18,54 @@ import signal
 import sys
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import NamedTuple
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
 
+class TaskFacts(NamedTuple):
+    """What the rules need to know about one task, as Airflow built it."""
+
+    task_id: str
+    operator: str
+    bases: tuple[str, ...] = ()
+    owner: str = ""
+    retries: int | None = None
+    explicit: tuple[str, ...] = ()
+    in_cluster: bool | None = None
+    config_file: str | None = None
+    cluster_context: str | None = None
+
+
 class DagSummary(NamedTuple):
-    """What the file defined: one DAG."""
+    """What the file defined: one DAG (the first three fields are all `dagyard dev` needs)."""
 
     dag_id: str
     fileloc: str
     task_count: int
+    owner: str = ""
+    tags: tuple[str, ...] = ()
+    catchup: bool | None = None
+    schedule: str | None = None
+    start_date: str | None = None
+    default_args: tuple[str, ...] = ()
+    tasks: tuple[TaskFacts, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict) -> DagSummary:
+        """Rebuild a summary sent by the child as JSON."""
+        tasks = tuple(
+            TaskFacts(**{**t, "bases": tuple(t["bases"]), "explicit": tuple(t["explicit"])})
+            for t in data.get("tasks", ())
+        )
+        fields = {
+            **data,
+            "tags": tuple(data.get("tags", ())),
+            "default_args": tuple(data.get("default_args", ())),
+            "tasks": tasks,
+        }
+        return cls(**fields)
 
 
 class LoadError(NamedTuple):
@@ -42,17 +79,33 @@ class LoadError(NamedTuple):
 
 
 class LoadResult(NamedTuple):
-    """The outcome of loading one file."""
+    """The outcome of loading one file.
+
+    `seconds` is the wall time seen by the caller; `parse_seconds` the time Airflow spent
+    importing the file inside the child; `modules` the project files the DAG file imported.
+    """
 
     path: str
     dags: list[DagSummary]
     errors: list[LoadError]
     seconds: float
+    parse_seconds: float | None = None
+    modules: tuple[str, ...] = ()
+    extra: object = None
 
     @property
     def ok(self) -> bool:
         """True when the file loaded without any error."""
         return not self.errors
+
+
+class Child(NamedTuple):
+    """A forked child loading one file; its result arrives on `fd`."""
+
+    pid: int
+    fd: int
+    path: Path
+    started: float
 
 
 def load_file(
@@ -62,6 +115,19 @@ def load_file(
 
     Needs Airflow importable and configured (see `airflow_env.apply`).
     """
+    child = start(path, memory_mb)
+    payload, status, timed_out = _collect(child, timeout)
+    return finish(child, payload, status, timed_out, timeout, memory_mb, project_root)
+
+
+def start(
+    path: Path, memory_mb: int = 2048, extra: Callable[[Path], object] | None = None
+) -> Child:
+    """Fork a child that imports `path`; read its answer with `read_chunk`, `reap`, `finish`.
+
+    `extra(path)`, when given, runs in the child after the import; its JSON-able answer is
+    returned as `LoadResult.extra` (a way to spread per-file work over the children).
+    """
     path = path.resolve()
     started = time.monotonic()
     read_fd, write_fd = os.pipe()
@@ -70,10 +136,45 @@ def load_file(
     pid = os.fork()
     if pid == 0:  # pragma: no cover - observed through the pipe
         os.close(read_fd)
-        _child(path, write_fd, memory_mb)
+        _child(path, write_fd, memory_mb, extra)
     os.close(write_fd)
-    payload, status, timed_out = _collect(pid, read_fd, timeout)
-    seconds = time.monotonic() - started
+    return Child(pid, read_fd, path, started)
+
+
+def read_chunk(child: Child, chunks: list[bytes]) -> bool:
+    """Read what the child wrote so far into `chunks`; False once it closed its end."""
+    chunk = os.read(child.fd, 1 << 16)
+    if chunk:
+        chunks.append(chunk)
+        return True
+    return False
+
+
+def reap(child: Child, chunks: list[bytes], timed_out: bool) -> tuple[bytes | None, int]:
+    """Kill the child if it ran out of time, wait for it, and return (payload, status)."""
+    if timed_out:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)
+    os.close(child.fd)
+    _, status = os.waitpid(child.pid, 0)
+    data = b"".join(chunks)
+    return (data if data and not timed_out else None), status
+
+
+def finish(
+    child: Child,
+    payload: bytes | None,
+    status: int,
+    timed_out: bool,
+    timeout: float,
+    memory_mb: int,
+    project_root: Path | None,
+) -> LoadResult:
+    """Turn what a child sent (or how it died) into a `LoadResult`."""
+    path = child.path
+    seconds = time.monotonic() - child.started
     root = project_root or path.parent
     if timed_out:
         error = LoadError(
@@ -86,7 +187,7 @@ def load_file(
         return LoadResult(str(path), [], [error], seconds)
     if payload is not None:
         data = json.loads(payload)
-        dags = [DagSummary(**d) for d in data["dags"]]
+        dags = [DagSummary.from_json(d) for d in data["dags"]]
         errors = [_error_from_traceback(text, path, root) for text in data["errors"]]
         if data.get("exit") is not None:
             errors.append(
@@ -98,36 +199,77 @@ def load_file(
                     "remove sys.exit()/exit() from the top level of the file",
                 )
             )
-        return LoadResult(str(path), dags, errors, seconds)
+        modules = tuple(m for m in data.get("modules", ()) if _is_project_file(m, root))
+        return LoadResult(
+            str(path), dags, errors, seconds, data.get("parse_seconds"), modules, data.get("extra")
+        )
     return LoadResult(str(path), [], [_error_from_status(status, path, memory_mb)], seconds)
 
 
-def _collect(pid: int, read_fd: int, timeout: float) -> tuple[bytes | None, int, bool]:
+def _collect(child: Child, timeout: float) -> tuple[bytes | None, int, bool]:
     chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
+    deadline = child.started + timeout
     timed_out = False
-    with os.fdopen(read_fd, "rb", buffering=0) as reader:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([reader], [], [], remaining)
-            if not ready:
-                continue
-            chunk = reader.read(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    if timed_out:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    data = b"".join(chunks)
-    return (data if data else None), status, timed_out
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select([child.fd], [], [], remaining)
+        if ready and not read_chunk(child, chunks):
+            break
+    payload, status = reap(child, chunks, timed_out)
+    return payload, status, timed_out
 
 
-def _child(path: Path, write_fd: int, memory_mb: int) -> None:  # pragma: no cover
+def _is_project_file(file: str, root: Path) -> bool:
+    return file.startswith(str(root) + os.sep) and "site-packages" not in file
+
+
+_TASK_ATTRS = ("in_cluster", "config_file", "cluster_context")
+_EXPLICIT = ("retries", "owner", *_TASK_ATTRS)
+
+
+def _task_facts(task) -> dict:  # pragma: no cover - runs in the child
+    init_kwargs = getattr(task, "_BaseOperator__init_kwargs", {}) or {}
+    facts = {
+        "task_id": task.task_id,
+        "operator": type(task).__name__,
+        "bases": [cls.__name__ for cls in type(task).__mro__],
+        "owner": str(getattr(task, "owner", "") or ""),
+        "retries": getattr(task, "retries", None),
+        "explicit": [key for key in _EXPLICIT if key in init_kwargs],
+    }
+    for attr in _TASK_ATTRS:
+        value = getattr(task, attr, None)
+        facts[attr] = value if isinstance(value, bool | type(None)) else str(value)
+    return facts
+
+
+def _dag_facts(dag) -> dict:  # pragma: no cover - runs in the child
+    start_date = getattr(dag, "start_date", None)
+    schedule = getattr(dag, "schedule", None)
+    return {
+        "dag_id": dag.dag_id,
+        "fileloc": str(dag.fileloc),
+        "task_count": len(dag.tasks),
+        "owner": str(getattr(dag, "owner", "") or ""),
+        "tags": sorted(str(tag) for tag in (dag.tags or ())),
+        "catchup": getattr(dag, "catchup", None),
+        "schedule": None if schedule is None else str(schedule),
+        "start_date": start_date.isoformat() if start_date else None,
+        "default_args": sorted(str(key) for key in (dag.default_args or {})),
+        "tasks": [_task_facts(task) for task in dag.tasks],
+    }
+
+
+def _write_all(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the child
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _child(path: Path, write_fd: int, memory_mb: int, extra=None) -> None:  # pragma: no cover
     code = 0
     try:
         os.setpgid(0, 0)
@@ -137,23 +279,35 @@ def _child(path: Path, write_fd: int, memory_mb: int) -> None:  # pragma: no cov
         os.dup2(null, 0)
         os.dup2(null, 1)
         os.dup2(null, 2)
+        before = set(sys.modules)
         result: dict = {"dags": [], "errors": [], "exit": None}
+        started = time.perf_counter()
         try:
             from airflow.dag_processing.dagbag import DagBag
 
             bag = DagBag(dag_folder=str(path), collect_dags=False)
             dags = bag.process_file(str(path), only_if_updated=False, safe_mode=False)
-            result["dags"] = [
-                {"dag_id": d.dag_id, "fileloc": str(d.fileloc), "task_count": len(d.tasks)}
-                for d in dags
-            ]
+            result["parse_seconds"] = time.perf_counter() - started
+            result["dags"] = [_dag_facts(d) for d in dags]
             result["errors"] = list(bag.import_errors.values())
         except SystemExit as exit_:
             import traceback
 
             result["exit"] = exit_.code
             result["exit_trace"] = "".join(traceback.format_tb(exit_.__traceback__))
-        os.write(write_fd, json.dumps(result, default=str).encode())
+        result["modules"] = sorted(
+            {
+                str(getattr(module, "__file__", None))
+                for name, module in list(sys.modules.items())
+                if name not in before and getattr(module, "__file__", None)
+            }
+        )
+        if extra is not None:
+            try:
+                result["extra"] = extra(path)
+            except Exception:  # noqa: BLE001 - the parent redoes the work itself
+                result["extra"] = None
+        _write_all(write_fd, json.dumps(result, default=str).encode())
     except MemoryError:
         code = 3
     except BaseException:

@@ -1,0 +1,264 @@
+"""Read failures from Airflow's REST API v2: failed task instances, DAG owners, import errors.
+
+Task code may not use the metadata DB in Airflow 3, so everything comes over HTTP with a
+bearer token (a service account's, or the local one `dagyard dev` mints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+import httpx
+
+PAGE_SIZE = 100
+# Lines Airflow adds when it cannot fetch a log: they are not the task's error.
+_NOT_TASK_OUTPUT = ("Could not read served logs", "***", "Log message source details")
+
+
+class SourceError(Exception):
+    """Airflow's API could not be read; the message says what to check."""
+
+
+class Failure(NamedTuple):
+    """One task instance that reached the final `failed` state."""
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int
+    try_number: int
+    end_date: str
+    duration: float | None
+
+    @property
+    def key(self) -> str:
+        """Identity for de-duplication: one announcement per (dag, run, task, map, try)."""
+        return f"task|{self.dag_id}|{self.run_id}|{self.task_id}|{self.map_index}|{self.try_number}"
+
+
+class BrokenFile(NamedTuple):
+    """A DAG file that does not import (an import error listed by Airflow)."""
+
+    filename: str
+    bundle_name: str | None
+    timestamp: str
+    stacktrace: str
+
+    @property
+    def key(self) -> str:
+        """Identity for de-duplication: one announcement per file and error time."""
+        return f"import|{self.bundle_name or ''}|{self.filename}|{self.timestamp}"
+
+
+class DagInfo(NamedTuple):
+    """What routing needs to know about a DAG."""
+
+    dag_id: str
+    owners: tuple[str, ...]
+    fileloc: str | None
+    relative_fileloc: str | None
+    bundle_name: str | None
+
+
+class AirflowSource:
+    """A small REST API v2 client: paged reads with a bearer token, plain errors."""
+
+    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=timeout,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        try:
+            response = self._http.get(path, params=params, **kwargs)
+        except httpx.HTTPError as error:
+            raise SourceError(
+                f"could not reach Airflow at {self.base_url} ({error.__class__.__name__}: {error})"
+            ) from None
+        if response.status_code in (401, 403):
+            raise SourceError(
+                f"Airflow at {self.base_url} refused the token (HTTP {response.status_code}); "
+                "give the alerter a valid service-account token with read access to all DAGs"
+            )
+        if response.status_code >= 400:
+            raise SourceError(
+                f"Airflow answered HTTP {response.status_code} to GET {path}: {response.text[:300]}"
+            )
+        return response.json()
+
+    def failed_task_instances(self, since: datetime) -> Iterator[Failure]:
+        """Every task instance in the final `failed` state that ended at or after `since`.
+
+        Uses keyset (cursor) paging ordered by end date, so rows arriving while we page are
+        neither skipped nor repeated. `up_for_retry` is a different state and never matches.
+        """
+        cursor = ""
+        while True:
+            page = self._get(
+                "/api/v2/dags/~/dagRuns/~/taskInstances",
+                params={
+                    "state": "failed",
+                    "end_date_gte": since.isoformat(),
+                    "order_by": "end_date",
+                    "limit": PAGE_SIZE,
+                    "cursor": cursor,
+                },
+            )
+            for item in page["task_instances"]:
+                yield Failure(
+                    dag_id=item["dag_id"],
+                    run_id=item["dag_run_id"],
+                    task_id=item["task_id"],
+                    map_index=item["map_index"],
+                    try_number=item["try_number"],
+                    end_date=item["end_date"] or "",
+                    duration=item.get("duration"),
+                )
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+
+    def dags(self) -> dict[str, DagInfo]:
+        """Every DAG with its owners and file, by DAG id (all pages)."""
+        found: dict[str, DagInfo] = {}
+        offset = 0
+        while True:
+            page = self._get(
+                "/api/v2/dags",
+                params={
+                    "limit": PAGE_SIZE,
+                    "offset": offset,
+                    "order_by": "dag_id",
+                    "exclude_stale": "false",
+                },
+            )
+            for dag in page["dags"]:
+                found[dag["dag_id"]] = DagInfo(
+                    dag_id=dag["dag_id"],
+                    owners=tuple(dag.get("owners") or ()),
+                    fileloc=dag.get("fileloc"),
+                    relative_fileloc=dag.get("relative_fileloc"),
+                    bundle_name=dag.get("bundle_name"),
+                )
+            offset += len(page["dags"])
+            if not page["dags"] or offset >= page["total_entries"]:
+                return found
+
+    def import_errors(self) -> list[BrokenFile]:
+        """The DAG files Airflow currently cannot import (all pages)."""
+        found: list[BrokenFile] = []
+        while True:
+            page = self._get(
+                "/api/v2/importErrors",
+                params={"limit": PAGE_SIZE, "offset": len(found), "order_by": "id"},
+            )
+            for item in page["import_errors"]:
+                found.append(
+                    BrokenFile(
+                        filename=item["filename"],
+                        bundle_name=item.get("bundle_name"),
+                        timestamp=item["timestamp"],
+                        stacktrace=item.get("stack_trace") or "",
+                    )
+                )
+            if not page["import_errors"] or len(found) >= page["total_entries"]:
+                return found
+
+    def recovered_dags(self, dag_ids: set[str], since: datetime) -> dict[str, str]:
+        """DAGs among `dag_ids` with a successful run that ended after `since`: id -> end date."""
+        found: dict[str, str] = {}
+        offset = 0
+        while dag_ids:
+            page = self._get(
+                "/api/v2/dags/~/dagRuns",
+                params={
+                    "state": "success",
+                    "end_date_gte": since.isoformat(),
+                    "order_by": "end_date",
+                    "limit": PAGE_SIZE,
+                    "offset": offset,
+                },
+            )
+            for run in page["dag_runs"]:
+                if run["dag_id"] in dag_ids and run.get("end_date"):
+                    found[run["dag_id"]] = max(found.get(run["dag_id"], ""), run["end_date"])
+            offset += len(page["dag_runs"])
+            if not page["dag_runs"] or offset >= page["total_entries"]:
+                break
+        return found
+
+    def error_excerpt(self, failure: Failure, lines: int) -> str:
+        """The first lines of the error in the task's log (empty when the log has none)."""
+        path = (
+            f"/api/v2/dags/{quote(failure.dag_id, safe='')}/dagRuns/"
+            f"{quote(failure.run_id, safe='')}/taskInstances/"
+            f"{quote(failure.task_id, safe='')}/logs/{failure.try_number}"
+        )
+        try:
+            page = self._get(path, params={"map_index": failure.map_index})
+        except SourceError:
+            return ""
+        return error_excerpt(page.get("content"), lines)
+
+
+def error_excerpt(content: Any, lines: int) -> str:
+    """Pick the error out of a log response: the exception first, else the last error lines."""
+    if isinstance(content, str):
+        text_lines = content.splitlines()
+        entries: list[dict[str, Any]] = [{"event": line} for line in text_lines]
+    else:
+        entries = [e if isinstance(e, dict) else {"event": str(e)} for e in content or []]
+    for entry in reversed(entries):
+        details = entry.get("error_detail")
+        if details:
+            last = details[-1] if isinstance(details, list) else details
+            if isinstance(last, dict) and last.get("exc_type"):
+                head = f"{last['exc_type']}: {last.get('exc_value', '')}".strip()
+                frames = [f for f in last.get("frames") or [] if isinstance(f, dict)]
+                own = [f for f in frames if "site-packages" not in str(f.get("filename"))]
+                where = [
+                    f'  File "{_short(f.get("filename"))}", line {f.get("lineno")}, '
+                    f"in {f.get('name')}"
+                    for f in (own or frames)[-(lines - 1) :]
+                ]
+                return "\n".join([head, *where][:lines])
+    errors = [
+        str(e.get("event", ""))
+        for e in entries
+        if (
+            str(e.get("level", "")).lower() in {"error", "critical"}
+            or "Error" in str(e.get("event", ""))
+            or "Traceback" in str(e.get("event", ""))
+        )
+        and not str(e.get("event", "")).startswith(_NOT_TASK_OUTPUT)
+    ]
+    return "\n".join(errors[:lines])
+
+
+def _short(filename: object) -> str:
+    """A DAG file path from its DAGs folder on (`dags/x/y.py`), else as it is."""
+    text = str(filename)
+    index = text.rfind("/dags/")
+    return text[index + 1 :] if index >= 0 else text
+
+
+def log_url(ui_url: str, failure: Failure) -> str:
+    """Link to the task try's log in the Airflow 3 UI."""
+    base = ui_url.rstrip("/")
+    url = (
+        f"{base}/dags/{quote(failure.dag_id, safe='')}/runs/{quote(failure.run_id, safe='')}"
+        f"/tasks/{quote(failure.task_id, safe='')}"
+    )
+    if failure.map_index >= 0:
+        url += f"/mapped/{failure.map_index}"
+    return f"{url}?try_number={failure.try_number}"

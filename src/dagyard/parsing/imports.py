@@ -1,0 +1,138 @@
+"""The repository's import graph, read from the source (nothing is imported).
+
+`build_graph` parses every Python file of the repo once and resolves its `import` statements to
+files of the project (the DAGs folder and the project root are on `sys.path` while parsing).
+`dependents` walks the graph backwards: the DAG files that import a changed helper, directly or
+through other helpers, are exactly the ones whose result can change.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+
+class ImportGraph(NamedTuple):
+    """Which project files each file imports, and which outside modules it names."""
+
+    imports: dict[Path, set[Path]]
+    external: dict[Path, set[str]]
+
+    def imported_by(self) -> dict[Path, set[Path]]:
+        """The reverse graph: for each project file, the files that import it directly."""
+        reverse: dict[Path, set[Path]] = {}
+        for importer, targets in self.imports.items():
+            for target in targets:
+                reverse.setdefault(target, set()).add(importer)
+        return reverse
+
+    def helpers(self) -> set[Path]:
+        """Project files imported by at least one other project file."""
+        return {target for targets in self.imports.values() for target in targets}
+
+
+def imported_names(tree: ast.AST, module: str | None, is_package: bool) -> list[str]:
+    """Absolute dotted names a module imports (for `from a import b`: both `a.b` and `a`)."""
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node.module, node.level, module, is_package)
+            if base is None:
+                continue
+            if base:
+                names.append(base)
+            names.extend(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+    return names
+
+
+def _absolute(name: str | None, level: int, module: str | None, is_package: bool) -> str | None:
+    if level == 0:
+        return name
+    if module is None:
+        return None
+    parts = module.split(".")
+    package = parts if is_package else parts[:-1]
+    if level - 1 > len(package):
+        return None
+    base = package[: len(package) - (level - 1)]
+    return ".".join([*base, name] if name else base)
+
+
+def module_name(path: Path, search_paths: list[Path]) -> str | None:
+    """The dotted name `path` is imported as, from the first search path that contains it."""
+    for root in search_paths:
+        if path.is_relative_to(root):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            if parts and all(part.isidentifier() for part in parts):
+                return ".".join(parts)
+    return None
+
+
+def resolve(name: str, search_paths: list[Path]) -> list[Path]:
+    """Project files that `import name` executes (the module and its parent packages)."""
+    parts = name.split(".")
+    for root in search_paths:
+        found: list[Path] = []
+        for depth in range(1, len(parts) + 1):
+            base = root.joinpath(*parts[:depth])
+            if (base / "__init__.py").is_file():
+                found.append(base / "__init__.py")
+            elif base.with_suffix(".py").is_file() and depth == len(parts):
+                found.append(base.with_suffix(".py"))
+            elif not base.is_dir():
+                break
+        if found and (found[-1].stem == parts[-1] or found[-1].parent.name == parts[-1]):
+            return found
+    return []
+
+
+def build_graph(files: Iterable[Path], search_paths: list[Path]) -> ImportGraph:
+    """Parse each file and resolve its imports to project files (unreadable files import none)."""
+    imports: dict[Path, set[Path]] = {}
+    external: dict[Path, set[str]] = {}
+    cache: dict[str, list[Path]] = {}
+    for file in files:
+        file = file.resolve()
+        try:
+            tree = ast.parse(file.read_bytes(), filename=str(file))
+        except (SyntaxError, ValueError, OSError):
+            imports[file], external[file] = set(), set()
+            continue
+        module = module_name(file, search_paths)
+        targets: set[Path] = set()
+        outside: set[str] = set()
+        for name in imported_names(tree, module, file.name == "__init__.py"):
+            if name not in cache:
+                cache[name] = resolve(name, search_paths)
+            if cache[name]:
+                targets.update(cache[name])
+            elif not _is_project_top(name, search_paths):
+                outside.add(name)
+        targets.discard(file)
+        imports[file], external[file] = targets, outside
+    return ImportGraph(imports, external)
+
+
+def _is_project_top(name: str, search_paths: list[Path]) -> bool:
+    top = name.split(".")[0]
+    return any((root / top).is_dir() or (root / f"{top}.py").is_file() for root in search_paths)
+
+
+def dependents(graph: ImportGraph, changed: Iterable[Path]) -> set[Path]:
+    """Every file that imports one of `changed`, directly or through other files."""
+    reverse = graph.imported_by()
+    seen: set[Path] = set()
+    queue = deque(path.resolve() for path in changed)
+    while queue:
+        for importer in reverse.get(queue.popleft(), ()):
+            if importer not in seen:
+                seen.add(importer)
+                queue.append(importer)
+    return seen

@@ -1,0 +1,198 @@
+"""Read a DAG file's source: find where things are written, and which findings are silenced.
+
+Rules learn facts from the DAGs Airflow built (owners, tasks, settings) and use this module to
+point at the line that set them. Suppression comments live here too::
+
+    owner = "bob"  # dagyard: ignore[DY110]
+    # dagyard: ignore-file[DY141, DY142]      (anywhere in the file: the whole file)
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import cached_property
+from pathlib import Path
+
+_IGNORE = re.compile(r"#\s*dagyard:\s*ignore(?P<file>-file)?(?:\[(?P<ids>[^\]]*)\])?", re.I)
+DAG_CALLS = {"DAG", "dag"}
+
+
+class Source:
+    """One Python file's text, lines and syntax tree (parsed on first use)."""
+
+    def __init__(self, path: Path, text: str | None = None):
+        self.path = path
+        if text is None:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+        self.text = text
+        self.lines = text.splitlines()
+
+    @cached_property
+    def tree(self) -> ast.Module | None:
+        """The syntax tree, or None when the file does not parse."""
+        try:
+            return ast.parse(self.text, filename=str(self.path))
+        except (SyntaxError, ValueError):
+            return None
+
+    def line(self, number: int | None) -> str:
+        """The text of 1-based line `number` ("" when out of range)."""
+        if number is None or not 1 <= number <= len(self.lines):
+            return ""
+        return self.lines[number - 1]
+
+    @cached_property
+    def _suppressions(self) -> tuple[dict[int, set[str] | None], set[str] | None]:
+        per_line: dict[int, set[str] | None] = {}
+        whole: set[str] | None = set()
+        for number, text in enumerate(self.lines, start=1):
+            if "dagyard" not in text:
+                continue
+            for match in _IGNORE.finditer(text):
+                ids = match.group("ids")
+                rules = {i.strip().upper() for i in ids.split(",") if i.strip()} if ids else None
+                if match.group("file"):
+                    whole = None if rules is None or whole is None else whole | rules
+                else:
+                    previous = per_line.get(number, set())
+                    per_line[number] = (
+                        None if rules is None or previous is None else (previous | rules)
+                    )
+        return per_line, whole
+
+    def suppressed(self, rule_id: str, line: int | None) -> bool:
+        """True when a `# dagyard: ignore[...]` comment silences `rule_id` at `line`."""
+        per_line, whole = self._suppressions
+        if whole is None or rule_id in whole:
+            return True
+        if line is None or line not in per_line:
+            return False
+        rules = per_line[line]
+        return rules is None or rule_id in rules
+
+    def calls(self) -> list[ast.Call]:
+        """Every call in the file, in source order."""
+        if self.tree is None:
+            return []
+        found = [node for node in ast.walk(self.tree) if isinstance(node, ast.Call)]
+        return sorted(found, key=lambda node: (node.lineno, node.col_offset))
+
+    def dag_calls(self) -> list[ast.Call]:
+        """Calls that create a DAG: `DAG(...)`, `@dag(...)`, `models.DAG(...)`."""
+        return [call for call in self.calls() if _call_name(call) in DAG_CALLS]
+
+    def dag_line(self, dag_id: str) -> int | None:
+        """Line of the call that creates DAG `dag_id` (by its `dag_id=` or decorated function)."""
+        calls = self.dag_calls()
+        for call in calls:
+            value = keyword(call, "dag_id")
+            if value is None and call.args:
+                value = call.args[0]
+            if isinstance(value, ast.Constant) and value.value == dag_id:
+                return call.lineno
+        if self.tree is not None:
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.FunctionDef) and node.name == dag_id:
+                    for decorator in node.decorator_list:
+                        if isinstance(decorator, ast.Call) and _call_name(decorator) == "dag":
+                            return decorator.lineno
+                        if _name(decorator) == "dag":
+                            return decorator.lineno
+        return calls[0].lineno if len(calls) == 1 else None
+
+    def dag_call(self, dag_id: str) -> ast.Call | None:
+        """The call that creates DAG `dag_id`, when it can be found."""
+        line = self.dag_line(dag_id)
+        for call in self.dag_calls():
+            if call.lineno == line:
+                return call
+        return None
+
+    def task_line(self, task_id: str) -> int | None:
+        """Line of the operator call with `task_id="..."`, or of the `@task` function."""
+        for call in self.calls():
+            value = keyword(call, "task_id")
+            if isinstance(value, ast.Constant) and value.value == task_id:
+                return call.lineno
+        if self.tree is not None:
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == (
+                    task_id
+                ):
+                    return node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        return None
+
+    def keyword_line(self, name: str, near: int | None = None) -> int | None:
+        """Line of `name=` in a call (or `"name":` in a dict), the one at/after `near` first."""
+        lines = []
+        if self.tree is not None:
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Call):
+                    lines += [kw.value.lineno for kw in node.keywords if kw.arg == name]
+                elif isinstance(node, ast.Dict):
+                    lines += [
+                        value.lineno
+                        for key, value in zip(node.keys, node.values, strict=True)
+                        if isinstance(key, ast.Constant) and key.value == name
+                    ]
+        lines.sort()
+        if near is not None:
+            after = [line for line in lines if line >= near]
+            if after:
+                return after[0]
+        return lines[0] if lines else None
+
+    def string_line(self, value: str) -> int | None:
+        """Line of the first string literal equal to `value`."""
+        if self.tree is None or not value:
+            return None
+        found = [
+            node.lineno
+            for node in ast.walk(self.tree)
+            if isinstance(node, ast.Constant) and node.value == value
+        ]
+        return min(found) if found else None
+
+    def static_dag_ids(self) -> list[str]:
+        """DAG ids written as literals (`dag_id="x"`) or taken from `@dag` function names."""
+        ids = []
+        for call in self.dag_calls():
+            value = keyword(call, "dag_id")
+            if value is None and call.args:
+                value = call.args[0]
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                ids.append(value.value)
+        if self.tree is not None:
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.FunctionDef) and any(
+                    _name(d) == "dag"
+                    or (isinstance(d, ast.Call) and _call_name(d) == "dag")
+                    and keyword(d, "dag_id") is None
+                    for d in node.decorator_list
+                ):
+                    ids.append(node.name)
+        return ids
+
+
+def keyword(call: ast.Call, name: str) -> ast.expr | None:
+    """The value passed as `name=` to `call`, if any."""
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _call_name(call: ast.Call) -> str | None:
+    return _name(call.func)

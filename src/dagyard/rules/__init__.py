@@ -1,0 +1,54 @@
+"""`dagyard check` rules: one module per rule, each with a stable id, a message and a fix hint.
+
+`RULES` lists them in id order. A rule module has `ID`, `NAME`, `SEVERITY` (the default),
+`SUMMARY`, a docstring (what / why / example / fix, shown by `dagyard check --explain ID`), and
+`check_file(file, ctx)` and/or `check_repo(ctx)`, which yield `Issue`s.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from dagyard.rules import (
+    airflow_ruff,
+    catchup,
+    duplicate_dag_id,
+    hardcoded_secret,
+    import_error,
+    load_killed,
+    no_dag,
+    owner,
+    parse_time,
+    pod_local_settings,
+    retries,
+    schedule,
+    start_date,
+    tags,
+    task_count,
+    team_folder,
+    vanished_dag,
+)
+from dagyard.rules._base import CheckedFile, Context, Finding, Issue
+
+RULES: tuple[ModuleType, ...] = (
+    import_error,
+    load_killed,
+    no_dag,
+    duplicate_dag_id,
+    vanished_dag,
+    owner,
+    pod_local_settings,
+    hardcoded_secret,
+    retries,
+    tags,
+    catchup,
+    schedule,
+    start_date,
+    task_count,
+    parse_time,
+    team_folder,
+    airflow_ruff,
+)
+BY_ID = {rule.ID: rule for rule in RULES}
+
+__all__ = ["BY_ID", "RULES", "CheckedFile", "Context", "Finding", "Issue"]

@@ -1,0 +1,312 @@
+"""Run a check: pick the files, load them in isolated children, apply every rule.
+
+`Checker` lives as long as its process: Airflow is imported once (`parsing.runtime.prepare`),
+so `--watch` re-checks a saved file at the cost of that file alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from dagyard.config import Config
+from dagyard.parsing import discovery, pool, runtime
+from dagyard.parsing.imports import ImportGraph, build_graph, dependents
+from dagyard.parsing.loader import LoadResult
+from dagyard.parsing.source import Source
+from dagyard.rules import RULES, airflow_ruff, hardcoded_secret
+from dagyard.rules._base import CheckedFile, Context, Finding, Issue
+
+SKIP_DIRS = {"__pycache__", "node_modules", "venv", "build", "dist", "site-packages"}
+
+
+class Report(NamedTuple):
+    """The outcome of one check."""
+
+    findings: list[Finding]
+    files: list[CheckedFile]
+    seconds: float
+    base: str | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Findings at error severity (they make the command exit 1)."""
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Findings at warning severity."""
+        return [f for f in self.findings if f.severity == "warning"]
+
+
+class Targets(NamedTuple):
+    """What to check: DAG files to load, plus what git says changed (for `--changed`)."""
+
+    dag_files: list[Path]
+    base: str | None = None
+    changed: tuple[Path, ...] = ()
+    deleted: tuple[Path, ...] = ()
+
+
+def _child_secret_scan(path: Path) -> list[list]:
+    """Runs in each loading child: scan the DAG file for secrets there, in parallel."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [list(s[1:]) for s in hardcoded_secret.scan_text(path, text)]
+
+
+class Checker:
+    """Checks DAG files of one project; reuse it to check again without re-importing Airflow."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        runtime.prepare(config)
+        self._graph: ImportGraph | None = None
+        self._files: list[Path] | None = None
+        self.search_paths = [config.dags_path, config.root.resolve()]
+
+    # --- which files ---------------------------------------------------------------------
+    def python_files(self) -> list[Path]:
+        """Every Python file of the DAGs folder (as Airflow lists it)."""
+        if self._files is None:
+            self._files = discovery.python_files(self.config.dags_path)
+        return self._files
+
+    def project_files(self) -> list[Path]:
+        """Python files of the DAGs folder plus the project's other Python modules."""
+        files = set(self.python_files())
+        root = self.config.root.resolve()
+        for path in root.rglob("*.py"):
+            parts = path.relative_to(root).parts
+            if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]):
+                continue
+            files.add(path.resolve())
+        return sorted(files)
+
+    def graph(self) -> ImportGraph:
+        """The import graph of the project (built on first use)."""
+        if self._graph is None:
+            self._graph = build_graph(self.project_files(), self.search_paths)
+        return self._graph
+
+    def update(self, paths: Iterable[Path]) -> None:
+        """Take saved files into account: re-read their imports, add new files to the lists."""
+        paths = [Path(p).resolve() for p in paths]
+        if self._files is not None:
+            known = set(self._files)
+            added = [p for p in paths if p.is_relative_to(self.config.dags_path) and p not in known]
+            gone = [p for p in paths if not p.exists()]
+            if added or gone:
+                self._files = sorted((known | set(added)) - set(gone))
+        if self._graph is not None:
+            fresh = build_graph([p for p in paths if p.exists()], self.search_paths)
+            for path in paths:
+                self._graph.imports.pop(path, None)
+                self._graph.external.pop(path, None)
+            self._graph.imports.update(fresh.imports)
+            self._graph.external.update(fresh.external)
+
+    def is_dag_candidate(self, path: Path) -> bool:
+        """A Python file of the DAGs folder that is not a package marker."""
+        return path.name != "__init__.py" and path.is_relative_to(self.config.dags_path)
+
+    def dag_files(self) -> list[Path]:
+        """Files Airflow would load as DAG files: DAGs folder files no other file imports."""
+        helpers = self.graph().helpers()
+        return [p for p in self.python_files() if self.is_dag_candidate(p) and p not in helpers]
+
+    def targets_all(self) -> Targets:
+        """Every DAG file of the repository."""
+        return Targets(self.dag_files())
+
+    def targets_for(self, paths: Iterable[Path]) -> Targets:
+        """The given files (folders expanded); a shared module brings the DAG files using it."""
+        wanted: list[Path] = []
+        for path in paths:
+            path = path.resolve()
+            if path.is_dir():
+                wanted += [p for p in self.dag_files() if p.is_relative_to(path)]
+            elif path.suffix == ".py":
+                wanted.append(path)
+        return Targets(self._expand(wanted))
+
+    def targets_changed(self, base: str | None = None, staged: bool = False) -> Targets:
+        """DAG files changed against `base` (or staged), plus DAG files importing changed modules."""
+        branch = self.config.check.base_branch
+        root = self.config.root
+        if not staged and base is None:
+            base = discovery.default_base(discovery.git_root(root), branch)
+        changes = discovery.changed_files(root, base, staged)
+        changed = [p.resolve() for p in changes.changed if p.suffix == ".py" and p.exists()]
+        deleted = [p for p in changes.deleted if p.suffix == ".py"]
+        dag_files = self._expand([p for p in changed if p.is_relative_to(self.config.root)])
+        helpers_deleted = [p for p in deleted if not p.is_relative_to(self.config.dags_path)]
+        if helpers_deleted or any(p.is_relative_to(self.config.dags_path) for p in deleted):
+            # a deleted module breaks its importers: check them (git still knows who they were)
+            dag_files = sorted(set(dag_files) | self._importers_of_deleted(deleted))
+        return Targets(dag_files, changes.base, tuple(changed), tuple(deleted))
+
+    def _importers_of_deleted(self, deleted: list[Path]) -> set[Path]:
+        names = set()
+        for path in deleted:
+            for root in self.search_paths:
+                if path.is_relative_to(root):
+                    parts = list(path.relative_to(root).with_suffix("").parts)
+                    if parts and parts[-1] == "__init__":
+                        parts.pop()
+                    names.add(".".join(parts))
+        found = set()
+        dag_files = set(self.dag_files())
+        for file in dag_files:
+            text = Source(file).text
+            if any(name and name in text for name in names):
+                found.add(file)
+        return found
+
+    def _expand(self, paths: list[Path]) -> list[Path]:
+        """Keep DAG files; replace shared modules by the DAG files that import them."""
+        if not paths:
+            return []
+        dag_like = [p for p in paths if self.is_dag_candidate(p)]
+        others = [p for p in paths if not self.is_dag_candidate(p)]
+        graph = self.graph() if others or dag_like else None
+        helpers = graph.helpers() if graph else set()
+        result = {p for p in dag_like if p not in helpers}
+        shared = [p for p in paths if p in helpers or not self.is_dag_candidate(p)]
+        if shared and graph is not None:
+            candidates = set(self.dag_files())
+            result |= dependents(graph, shared) & candidates
+        return sorted(result)
+
+    # --- the check -------------------------------------------------------------------------
+    def run(
+        self,
+        targets: Targets,
+        on_result: Callable[[LoadResult], None] | None = None,
+        partial: bool = True,
+    ) -> Report:
+        """Load `targets`' DAG files, run every enabled rule, and return the findings."""
+        started = time.monotonic()
+        config = self.config
+        files = targets.dag_files
+        enabled = self.enabled()
+        ruff = airflow_ruff.start(files, config.root) if "DY150" in enabled else None
+        pool.warm_up(self._libraries(files))
+        scan = "DY130" in enabled
+        results = pool.load_many(
+            files,
+            jobs=config.check.jobs,
+            timeout=config.check.timeout_seconds,
+            memory_mb=config.check.memory_mb,
+            project_root=config.root.resolve(),
+            on_result=on_result,
+            extra=_child_secret_scan if scan else None,
+        )
+        checked = [
+            CheckedFile(Path(r.path), self.relative(r.path), Source(Path(r.path)), r)
+            for r in results
+        ]
+        modules = sorted({Path(m) for r in results for m in r.modules if Path(m) not in set(files)})
+        scans = {
+            Path(r.path): [
+                hardcoded_secret.Secret(Path(r.path), line, kind, tuple(hashes))
+                for line, kind, hashes in r.extra
+            ]
+            for r in results
+            if isinstance(r.extra, list)
+        }
+        ctx = Context(
+            config=config,
+            files=checked,
+            other_dag_ids=self._other_dag_ids(set(files)) if partial else {},
+            base=targets.base,
+            base_dag_ids=self._base_dag_ids(targets),
+            deleted=targets.deleted,
+            scanned_modules=tuple(modules),
+            secret_scans=scans,
+            ruff_diagnostics=airflow_ruff.collect(ruff) if ruff else None,
+        )
+        findings = self.apply_rules(ctx, enabled)
+        return Report(findings, checked, time.monotonic() - started, targets.base)
+
+    def enabled(self) -> set[str]:
+        """Rule ids that run (all but `[check] disable`)."""
+        return {rule.ID for rule in RULES} - set(self.config.check.disable)
+
+    def apply_rules(self, ctx: Context, enabled: set[str]) -> list[Finding]:
+        """Run each enabled rule; drop suppressed issues; attach severity and the source line."""
+        sources: dict[Path, Source] = {f.path: f.source for f in ctx.files}
+        findings: list[Finding] = []
+        for rule in RULES:
+            if rule.ID not in enabled:
+                continue
+            issues: list[Issue] = []
+            if hasattr(rule, "check_file"):
+                for file in ctx.files:
+                    issues += rule.check_file(file, ctx)
+            if hasattr(rule, "check_repo"):
+                issues += rule.check_repo(ctx)
+            severity = self.config.check.severity.get(rule.ID, rule.SEVERITY)
+            for issue in issues:
+                path = Path(issue.file).resolve()
+                if path not in sources:
+                    sources[path] = Source(path)
+                source = sources[path]
+                if source.suppressed(rule.ID, issue.line):
+                    continue
+                findings.append(
+                    Finding(
+                        rule.ID,
+                        rule.NAME,
+                        severity,
+                        issue.message,
+                        issue.hint,
+                        str(path),
+                        issue.line,
+                        source.line(issue.line).strip(),
+                    )
+                )
+        findings.sort(key=lambda f: (f.file, f.line or 0, f.rule))
+        return findings
+
+    def relative(self, path: Path | str) -> str:
+        """`path` relative to the project root."""
+        try:
+            return Path(path).resolve().relative_to(self.config.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _libraries(self, files: list[Path]) -> list[str]:
+        if self._graph is not None:
+            names = {n for f in files for n in self._graph.external.get(f, ())}
+        else:
+            external = build_graph(files, self.search_paths).external
+            names = {name for group in external.values() for name in group}
+        return runtime.library_modules(names)
+
+    def _other_dag_ids(self, checked: set[Path]) -> dict[str, list[Path]]:
+        found: dict[str, list[Path]] = {}
+        for path in self.python_files():
+            if path in checked or not self.is_dag_candidate(path):
+                continue
+            source = Source(path)
+            if "dag" not in source.text.lower():
+                continue
+            for dag_id in source.static_dag_ids():
+                found.setdefault(dag_id, []).append(path)
+        return found
+
+    def _base_dag_ids(self, targets: Targets) -> dict[str, Path]:
+        if targets.base is None:
+            return {}
+        found: dict[str, Path] = {}
+        for path in [*targets.changed, *targets.deleted]:
+            if not path.is_relative_to(self.config.dags_path):
+                continue
+            text = discovery.file_at(self.config.root, targets.base, path)
+            if text is None:
+                continue
+            for dag_id in Source(path, text).static_dag_ids():
+                found.setdefault(dag_id, path)
+        return found

@@ -1,0 +1,41 @@
+"""DY142 catchup: every DAG says explicitly whether it catches up on missed runs.
+
+What it does
+    Reports a `DAG(...)` / `@dag(...)` call without a `catchup=` argument.
+
+Why it matters
+    The default changed between Airflow versions and can be changed in the configuration. A DAG
+    with a start date two years ago and catchup on starts hundreds of runs at once.
+
+Example
+    DAG(dag_id="daily_sync", start_date=datetime(2023, 1, 1), schedule="@daily")
+
+Fix
+    DAG(..., catchup=False)   # or True when you really want the backfill
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dagyard.parsing.source import keyword
+from dagyard.rules._base import CheckedFile, Context, Issue
+
+ID = "DY142"
+NAME = "catchup"
+SEVERITY = "warning"
+SUMMARY = "the DAG does not set catchup explicitly"
+
+
+def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
+    """One issue per DAG call of the file without `catchup=`."""
+    if file.result is None or not file.result.dags:
+        return
+    for call in file.source.dag_calls():
+        if keyword(call, "catchup") is None and not any(kw.arg is None for kw in call.keywords):
+            yield Issue(
+                "this DAG does not say whether it catches up on missed runs",
+                "add catchup=False (or catchup=True if you want past runs to be started)",
+                file.path,
+                call.lineno,
+            )

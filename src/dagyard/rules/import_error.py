@@ -1,0 +1,64 @@
+"""DY101 import-error: the DAG file (or a module it imports) raised an error while loading.
+
+What it does
+    Loads the file the way Airflow does, in an isolated child process, and reports the
+    exception with the line of *your* code that raised it (not Airflow's internals).
+
+Why it matters
+    A file that does not import shows no DAG in Airflow: its runs stop, and the error only
+    appears in the UI after the deploy.
+
+Example
+    from airflow.sdk import DAG
+    from airflow.operators.bash import BashOperator   # moved in Airflow 3 -> ModuleNotFoundError
+
+Fix
+    Fix the line shown; for a missing package, add it to the repo's pyproject.toml; for a
+    moved import, use the Airflow 3 location (ruff's AIR rules in DY150 name it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from dagyard.rules._base import CheckedFile, Context, Issue
+
+ID = "DY101"
+NAME = "import-error"
+SEVERITY = "error"
+SUMMARY = "the DAG file raises an error when Airflow imports it"
+
+
+def hint_for(message: str) -> str:
+    """A plain next step for an exception message."""
+    if message.startswith(("ModuleNotFoundError", "ImportError")):
+        if "airflow" in message:
+            return (
+                "this import does not exist in Airflow 3; use the new location "
+                "(e.g. airflow.providers.standard.operators.bash, airflow.sdk)"
+            )
+        return "add the missing package to the repo's pyproject.toml, or fix the module name"
+    if message.startswith("SyntaxError") or message.startswith("IndentationError"):
+        return "fix the syntax on this line (brackets, quotes, colons, indentation)"
+    if message.startswith("NameError"):
+        return "the name is not defined: import it or fix its spelling"
+    if message.startswith("TypeError") and "argument" in message:
+        return "an argument is wrong or no longer exists; check the operator's documentation"
+    if "Cycle" in message or "cycle" in message:
+        return "tasks depend on each other in a circle; remove one of the >> links"
+    return "fix the error on this line, then run `dagyard check` again"
+
+
+def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
+    """One issue per import error of the file."""
+    if file.result is None:
+        return
+    for error in file.result.errors:
+        if error.kind != "import":
+            continue
+        where = Path(error.file)
+        message = f"Airflow cannot load this file: {error.message}"
+        if where.resolve() != file.path:
+            message += f" (while loading {file.relative})"
+        yield Issue(message, hint_for(error.message), where, error.line)

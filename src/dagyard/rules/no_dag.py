@@ -1,0 +1,57 @@
+"""DY103 no-dag: a file looks like a DAG file but Airflow would find no DAG in it.
+
+What it does
+    Reports a file of the DAGs folder that (a) mentions Airflow and DAGs but defines no DAG
+    when loaded, or (b) defines a DAG but lacks the words "airflow" and "dag", so Airflow's
+    default "safe mode" skips it without a word. Shared modules imported by other files and
+    `__init__.py` files are not DAG files and are not reported.
+
+Why it matters
+    Both cases give the same surprise: the DAG never appears in Airflow, and no error says why.
+
+Example
+    @dag(schedule="@daily", start_date=datetime(2024, 1, 1))
+    def report(): ...
+    # report() is never called, so no DAG is created
+
+Fix
+    (a) call the `@dag` function at the end of the file (`report()`); (b) import something
+    from `airflow` in the file, or add a comment such as `# airflow dag`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dagyard.parsing.discovery import looks_like_dag_file
+from dagyard.rules._base import CheckedFile, Context, Issue
+
+ID = "DY103"
+NAME = "no-dag"
+SEVERITY = "error"
+SUMMARY = "the file looks like a DAG file but Airflow would find no DAG in it"
+
+
+def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
+    """Report a DAG-looking file with no DAG, or a DAG file that safe mode would skip."""
+    result = file.result
+    if result is None or result.errors:
+        return
+    heuristic = looks_like_dag_file(file.source.text.encode())
+    if heuristic and not result.dags:
+        yield Issue(
+            "this file mentions Airflow and DAGs but defines no DAG",
+            "create the DAG at the top level (for a @dag function, call it at the end of the "
+            "file); shared code belongs in a module imported by DAG files",
+            file.path,
+            None,
+        )
+    elif result.dags and not heuristic:
+        ids = ", ".join(d.dag_id for d in result.dags)
+        yield Issue(
+            f"Airflow will skip this file, so DAG {ids} will never appear: the file does not "
+            "contain both words 'airflow' and 'dag'",
+            "import something from airflow in this file, or add the comment `# airflow dag`",
+            file.path,
+            1,
+        )

@@ -1,0 +1,64 @@
+"""Hardening of the local environment: loopback only, per-project keys, no printed password."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import psutil
+
+from conftest import DevProcess, copy_example_repo
+from dagyard.airflow_env import LocalOptions, local_env
+from dagyard.config import load_config
+from dagyard.workspace import Workspace
+
+KEY_SETTINGS = (
+    "AIRFLOW__API__SECRET_KEY",
+    "AIRFLOW__API_AUTH__JWT_SECRET",
+    "AIRFLOW__CORE__FERNET_KEY",
+)
+
+
+def test_keys_are_per_project_private_and_ignored_by_git(tmp_path: Path) -> None:
+    envs = []
+    for name in ("one", "two"):
+        root = copy_example_repo(tmp_path / name)
+        workspace = Workspace(root)
+        workspace.ensure()
+        envs.append(local_env(load_config(root), workspace, LocalOptions(8080, 8081)))
+        keys = workspace.root / "keys.json"
+        assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+        assert (workspace.root / ".gitignore").read_text().splitlines()[-1] == "*"
+        assert envs[-1]["AIRFLOW__API__HOST"] == "127.0.0.1"
+        assert envs[-1]["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "True"
+    for key in KEY_SETTINGS:
+        assert envs[0][key] != envs[1][key]
+        assert len(envs[0][key]) >= 32
+    again = local_env(
+        load_config(tmp_path / "one"), Workspace(tmp_path / "one"), LocalOptions(8080, 8081)
+    )
+    assert all(again[key] == envs[0][key] for key in KEY_SETTINGS)
+
+
+def test_running_dev_listens_on_loopback_and_prints_no_password(running_dev: DevProcess):
+    tree = [psutil.Process(running_dev.process.pid)]
+    tree += tree[0].children(recursive=True)
+    listening = {
+        (conn.laddr.ip, conn.laddr.port)
+        for process in tree
+        for conn in process.net_connections(kind="inet")
+        if conn.status == psutil.CONN_LISTEN
+    }
+    assert (("127.0.0.1", running_dev.port)) in listening
+    assert {ip for ip, _ in listening} == {"127.0.0.1"}, listening
+
+    workspace = Workspace(running_dev.project)
+    assert not list(workspace.home.glob("simple_auth_manager_passwords*"))
+    texts = [running_dev.text()] + [
+        path.read_text(errors="replace") for path in workspace.logs.rglob("*.log")
+    ]
+    assert texts[1:], "expected component logs"
+    for text in texts:
+        assert "Password for user" not in text
+        for key in workspace.keys():
+            assert key not in text

@@ -1,0 +1,406 @@
+"""RBAC on a real Airflow 3 API server with the FAB auth manager over a real metadata DB.
+
+One server for the module: `airflow db migrate`, a bootstrap admin (`airflow users create`),
+`airflow api-server`, then `dagyard rbac sync` creates the team roles and personal accounts,
+and `airflow dags reserialize` parses every DAG through the dagyard cluster policy, which
+writes each DAG's `access_control` into FAB's tables. Every person logs in (`POST
+/auth/token`) and tries things; each attempt is counted (see docs/security.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import httpx
+import pytest
+import yaml
+
+from conftest import DAGYARD, REPO, copy_example_repo, free_port
+from dagyard.airflow_env import LocalOptions, fab_env
+from dagyard.config import load_config
+from dagyard.policy import write_local_settings
+from dagyard.workspace import Workspace
+
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+ADMIN = "boss@example.com"
+LAKE = "lake-lead@example.com"
+MART = "mart-lead@example.com"
+PLATFORM = "platform-lead@example.com"
+LAKE_DAGS = ["ingest_rental_events", "public_holidays", "sync_vehicle_catalog"]
+MART_DAG = "daily_revenue_mart"
+PLATFORM_DAG = "table_freshness"
+
+SECURITY = f"""
+[security]
+admins = ["{ADMIN}"]
+"""
+
+
+class Server(NamedTuple):
+    url: str
+    project: Path
+    env: dict[str, str]
+    bootstrap_password: str
+    log: Path
+
+    def passwords(self) -> dict[str, str]:
+        path = self.project / ".dagyard" / "secrets" / "new-accounts.yaml"
+        return yaml.safe_load(path.read_text())
+
+    def client(self, person: str) -> httpx.Client:
+        password = self.passwords()[person]
+        response = httpx.post(
+            f"{self.url}/auth/token", json={"username": person, "password": password}
+        )
+        assert response.status_code == 201, response.text
+        token = response.json()["access_token"]
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+
+    def dagyard(self, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "COLUMNS": "300",
+            "DAGYARD_AIRFLOW_PASSWORD": self.bootstrap_password,
+        }
+        return subprocess.run(
+            [DAGYARD, *args, "--project", str(self.project)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+
+def _airflow(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, f"airflow {args[:2]} failed:\n{result.stderr[-3000:]}"
+
+
+def _edit_config(project: Path) -> None:
+    text = (project / "dagyard.toml").read_text()
+    # mart may read lake's DAGs; platform may read connections.
+    text = text.replace(
+        'slack_channel = "#mart-alerts"', 'slack_channel = "#mart-alerts"\ncan_read = ["lake"]'
+    )
+    text = text.replace(
+        'slack_channel = "#platform-alerts"',
+        'slack_channel = "#platform-alerts"\npermissions = ["read connections"]',
+    )
+    (project / "dagyard.toml").write_text(text + SECURITY)
+    config = load_config(project)
+    assert config.teams["mart"].can_read == ["lake"]
+    assert config.teams["platform"].permissions == ["read connections"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    project = copy_example_repo(tmp_path_factory.mktemp("rbac") / "dag-repo")
+    _edit_config(project)
+    config = load_config(project)
+    workspace = Workspace(project)
+    workspace.ensure()
+    port = free_port()
+    env = {
+        **os.environ,
+        **fab_env(
+            config,
+            workspace,
+            LocalOptions(api_port=port, execution_api_port=port, parse_all=True),
+        ),
+    }
+    write_local_settings(workspace.home)
+    _airflow(env, "db", "migrate")
+    bootstrap = secrets.token_urlsafe(16)
+    _airflow(
+        env, "users", "create", "--role", "Admin", "--username", "admin",
+        "--email", "admin@example.com", "--firstname", "Boot", "--lastname", "Strap",
+        "--password", bootstrap,
+    )  # fmt: skip
+    log = project.parent / "api-server.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [AIRFLOW, "api-server"], env=env, stdout=sink, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, f"api-server died:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"api-server not up:\n{log.read_text()[-3000:]}"
+            try:
+                if httpx.get(f"{url}/api/v2/monitor/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        srv = Server(url, project, env, bootstrap, log)
+        result = srv.dagyard("rbac", "sync", "--url", url, "--user", "admin")
+        assert result.returncode == 0, result.stdout + result.stderr
+        _airflow(env, "dags", "reserialize")
+        yield srv
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+class Attempt(NamedTuple):
+    person: str
+    what: str
+    status: int
+
+
+class Recorder:
+    """Every request a person makes in the permission test, with its answer."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.attempts: list[Attempt] = []
+        self._clients: dict[str, httpx.Client] = {}
+
+    def call(self, person: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if person not in self._clients:
+            self._clients[person] = self.server.client(person)
+        response = self._clients[person].request(method, path, **kwargs)
+        self.attempts.append(Attempt(person, f"{method} {path}", response.status_code))
+        return response
+
+    def denied(self, person: str, method: str, path: str, **kwargs: Any) -> None:
+        response = self.call(person, method, path, **kwargs)
+        assert response.status_code == 403, f"{person} {method} {path}: {response.status_code}"
+
+    def allowed(self, person: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = self.call(person, method, path, **kwargs)
+        assert response.status_code in (200, 201, 204), (
+            f"{person} {method} {path}: {response.status_code} {response.text[:300]}"
+        )
+        return response
+
+
+def _snapshot(admin: httpx.Client) -> dict[str, Any]:
+    """Everything a denied attempt could have changed, read by the admin."""
+    dags = admin.get("/api/v2/dags", params={"limit": 100}).json()["dags"]
+    return {
+        "dags": {d["dag_id"]: d["is_paused"] for d in dags},
+        "runs": {
+            d["dag_id"]: admin.get(f"/api/v2/dags/{d['dag_id']}/dagRuns").json()["total_entries"]
+            for d in dags
+        },
+        "connections": sorted(
+            c["connection_id"] for c in admin.get("/api/v2/connections").json()["connections"]
+        ),
+        "variables": sorted(
+            (v["key"], v["value"]) for v in admin.get("/api/v2/variables").json()["variables"]
+        ),
+        "pools": sorted(p["name"] for p in admin.get("/api/v2/pools").json()["pools"]),
+    }
+
+
+def _dag_ids(response: httpx.Response) -> list[str]:
+    return sorted(d["dag_id"] for d in response.json()["dags"])
+
+
+def test_people_can_do_what_their_team_may_and_nothing_else(server: Server) -> None:
+    rec = Recorder(server)
+    admin = server.client(ADMIN)
+    rec.allowed(ADMIN, "POST", "/api/v2/connections", json={
+        "connection_id": "warehouse", "conn_type": "postgres", "host": "db", "password": "pw",
+    })  # fmt: skip
+    rec.allowed(ADMIN, "POST", "/api/v2/variables", json={"key": "limit", "value": "10"})
+    before = _snapshot(admin)
+    assert set(before["dags"]) >= {*LAKE_DAGS, MART_DAG, PLATFORM_DAG}
+
+    # --- denied: every one must answer 403 and change nothing --------------------------
+    for dag in (MART_DAG, PLATFORM_DAG):  # a lake member on other teams' DAGs
+        rec.denied(LAKE, "GET", f"/api/v2/dags/{dag}")
+        rec.denied(LAKE, "GET", f"/api/v2/dags/{dag}/dagRuns")
+        rec.denied(LAKE, "POST", f"/api/v2/dags/{dag}/dagRuns", json={"logical_date": None})
+        rec.denied(LAKE, "PATCH", f"/api/v2/dags/{dag}", json={"is_paused": False})
+        rec.denied(LAKE, "DELETE", f"/api/v2/dags/{dag}")
+        rec.denied(LAKE, "POST", f"/api/v2/dags/{dag}/clearTaskInstances", json={"dry_run": False})
+    for dag in LAKE_DAGS:  # mart may read lake's DAGs, not run or change them
+        rec.denied(MART, "POST", f"/api/v2/dags/{dag}/dagRuns", json={"logical_date": None})
+        rec.denied(MART, "PATCH", f"/api/v2/dags/{dag}", json={"is_paused": False})
+        rec.denied(MART, "DELETE", f"/api/v2/dags/{dag}")
+    rec.denied(MART, "GET", f"/api/v2/dags/{PLATFORM_DAG}")
+    for person in (LAKE, MART):  # no connections or variables without a grant
+        rec.denied(person, "GET", "/api/v2/connections")
+        rec.denied(person, "GET", "/api/v2/connections/warehouse")
+        rec.denied(person, "POST", "/api/v2/connections", json={
+            "connection_id": "sneaky", "conn_type": "http",
+        })  # fmt: skip
+        rec.denied(person, "GET", "/api/v2/variables")
+        rec.denied(person, "PATCH", "/api/v2/variables/limit", json={"key": "limit", "value": "0"})
+        rec.denied(person, "POST", "/api/v2/pools", json={"name": "mine", "slots": 99})
+        rec.denied(person, "GET", "/api/v2/eventLogs")
+        rec.denied(person, "GET", "/auth/fab/v1/users")
+        rec.denied(person, "POST", "/auth/fab/v1/roles", json={"name": "team-x", "actions": []})
+    # platform was granted "read connections": reading yes, changing no.
+    rec.denied(PLATFORM, "POST", "/api/v2/connections", json={
+        "connection_id": "sneaky", "conn_type": "http",
+    })  # fmt: skip
+    rec.denied(PLATFORM, "DELETE", "/api/v2/connections/warehouse")
+    rec.denied(PLATFORM, "GET", "/api/v2/variables")
+    rec.denied(
+        PLATFORM, "POST", f"/api/v2/dags/{LAKE_DAGS[0]}/dagRuns", json={"logical_date": None}
+    )
+    rec.denied(PLATFORM, "PATCH", "/auth/fab/v1/users/" + PLATFORM, params={"update_mask": "roles"},
+               json={"roles": [{"name": "Admin"}]})  # fmt: skip
+
+    denied = [a for a in rec.attempts if a.status == 403]
+    assert _snapshot(admin) == before, "a denied attempt changed something"
+
+    # --- allowed ------------------------------------------------------------------------
+    assert _dag_ids(rec.allowed(LAKE, "GET", "/api/v2/dags")) == LAKE_DAGS
+    assert _dag_ids(rec.allowed(MART, "GET", "/api/v2/dags")) == sorted([*LAKE_DAGS, MART_DAG])
+    for dag in LAKE_DAGS:
+        rec.allowed(LAKE, "GET", f"/api/v2/dags/{dag}")
+        rec.allowed(MART, "GET", f"/api/v2/dags/{dag}")
+        rec.allowed(MART, "GET", f"/api/v2/dags/{dag}/dagRuns")
+    run = rec.allowed(LAKE, "POST", f"/api/v2/dags/{LAKE_DAGS[0]}/dagRuns",
+                      json={"logical_date": None}).json()  # fmt: skip
+    rec.allowed(LAKE, "PATCH", f"/api/v2/dags/{LAKE_DAGS[0]}", json={"is_paused": False})
+    rec.allowed(LAKE, "PATCH", f"/api/v2/dags/{LAKE_DAGS[0]}", json={"is_paused": True})
+    rec.allowed(LAKE, "GET", f"/api/v2/dags/{LAKE_DAGS[0]}/dagRuns/{run['dag_run_id']}")
+    rec.allowed(MART, "POST", f"/api/v2/dags/{MART_DAG}/dagRuns", json={"logical_date": None})
+    rec.allowed(PLATFORM, "GET", "/api/v2/connections")
+    rec.allowed(PLATFORM, "GET", "/api/v2/connections/warehouse")
+    rec.allowed(ADMIN, "POST", f"/api/v2/dags/{MART_DAG}/dagRuns", json={"logical_date": None})
+    rec.allowed(ADMIN, "PATCH", f"/api/v2/dags/{PLATFORM_DAG}", json={"is_paused": False})
+    rec.allowed(ADMIN, "GET", "/api/v2/variables")
+    rec.allowed(ADMIN, "GET", "/api/v2/eventLogs")
+
+    after = _snapshot(admin)
+    assert after["runs"][LAKE_DAGS[0]] == before["runs"][LAKE_DAGS[0]] + 1
+    assert after["runs"][MART_DAG] == before["runs"][MART_DAG] + 2
+    assert after["dags"][PLATFORM_DAG] is False
+
+    # The counts are quoted in docs/security.md; keep the two in step.
+    total, refused = len(rec.attempts), len(denied)
+    assert all(a.status != 403 for a in rec.attempts[len(denied) + 2 :])
+    docs = (REPO / "docs" / "security.md").read_text()
+    match = re.search(r"makes (\d+) requests as five people; (\d+) of them are refused", docs)
+    assert match, "docs/security.md must state the counts of the RBAC test"
+    assert (int(match[1]), int(match[2])) == (total, refused), (total, refused)
+
+
+def test_sync_is_idempotent_and_reports_what_it_does_not_manage(server: Server) -> None:
+    admin = server.client(ADMIN)
+    legacy = admin.post("/auth/fab/v1/roles", json={"name": "legacy-shared", "actions": []})
+    assert legacy.status_code in (200, 201), legacy.text
+    result = server.dagyard("rbac", "sync", "--url", server.url, "--user", "admin", "--dry-run")
+    out = " ".join(result.stdout.split())
+    assert result.returncode == 0, result.stderr
+    assert "Nothing to change" in out
+    assert "? role legacy-shared: not in dagyard.toml; left as it is" in out
+    assert "? user admin: not in dagyard.toml (roles Admin); left as it is" in out
+    assert admin.get("/auth/fab/v1/roles/legacy-shared").status_code == 200
+
+    # Someone widened a team role by hand: sync puts it back, and keeps per-DAG permissions.
+    role = admin.get("/auth/fab/v1/roles/team-lake").json()
+    per_dag = [a for a in role["actions"] if a["resource"]["name"].startswith("DAG:")]
+    assert per_dag, "the policy's access_control did not reach FAB"
+    widened = role["actions"] + [
+        {"action": {"name": "can_read"}, "resource": {"name": "Connections"}}
+    ]
+    patched = admin.patch(
+        "/auth/fab/v1/roles/team-lake",
+        params={"update_mask": "actions"},
+        json={"name": "team-lake", "actions": widened},
+    )
+    assert patched.status_code == 200, patched.text
+    dry = server.dagyard("rbac", "sync", "--url", server.url, "--user", "admin", "--dry-run")
+    assert "~ role team-lake: remove can_read on Connections" in " ".join(dry.stdout.split())
+    assert _has(admin, "team-lake", ("can_read", "Connections")), "dry run changed the role"
+    real = server.dagyard("rbac", "sync", "--url", server.url, "--user", "admin")
+    assert real.returncode == 0, real.stderr
+    assert not _has(admin, "team-lake", ("can_read", "Connections"))
+    kept = admin.get("/auth/fab/v1/roles/team-lake").json()["actions"]
+    assert all(a in kept for a in per_dag)
+    again = server.dagyard("rbac", "sync", "--url", server.url, "--user", "admin")
+    assert "Nothing to change" in again.stdout
+
+
+def _has(admin: httpx.Client, role: str, permission: tuple[str, str]) -> bool:
+    actions = admin.get(f"/auth/fab/v1/roles/{role}").json()["actions"]
+    return permission in {(a["action"]["name"], a["resource"]["name"]) for a in actions}
+
+
+def test_new_member_appears_only_after_a_real_sync(server: Server) -> None:
+    config_file = server.project / "dagyard.toml"
+    original = config_file.read_text()
+    config_file.write_text(
+        original.replace('members = ["mart-lead@example.com"]',
+                         'members = ["mart-lead@example.com", "new.analyst@example.com"]')
+    )  # fmt: skip
+    try:
+        admin = server.client(ADMIN)
+        dry = server.dagyard("rbac", "sync", "--url", server.url, "--user", "admin", "--dry-run")
+        assert "+ user new.analyst@example.com: roles team-mart" in dry.stdout
+        assert admin.get("/auth/fab/v1/users/new.analyst@example.com").status_code == 404
+        real = server.dagyard("rbac", "sync", "--url", server.url, "--user", "admin")
+        assert real.returncode == 0, real.stderr
+        assert "new-accounts.yaml" in real.stdout
+        password = server.passwords()["new.analyst@example.com"]
+        assert password not in real.stdout + real.stderr
+        newcomer = server.client("new.analyst@example.com")
+        assert _dag_ids(newcomer.get("/api/v2/dags")) == sorted([*LAKE_DAGS, MART_DAG])
+        mode = (server.project / ".dagyard/secrets/new-accounts.yaml").stat().st_mode & 0o777
+        assert mode == 0o600
+    finally:
+        config_file.write_text(original)
+
+
+def test_sync_refuses_wrong_credentials_plainly(server: Server) -> None:
+    env_password = {**os.environ, "DAGYARD_AIRFLOW_PASSWORD": "wrong", "COLUMNS": "300"}
+    result = subprocess.run(
+        [DAGYARD, "rbac", "sync", "--url", server.url, "--user", "admin",
+         "--project", str(server.project)],
+        capture_output=True, text=True, env=env_password, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "refused the login of 'admin'" in " ".join(result.stderr.split())
+
+
+def test_audit_shows_who_did_what(server: Server) -> None:
+    lake = server.client(LAKE)
+    dag = LAKE_DAGS[1]
+    assert lake.post(f"/api/v2/dags/{dag}/dagRuns", json={"logical_date": None}).status_code == 200
+    assert lake.patch(f"/api/v2/dags/{dag}", json={"is_paused": False}).status_code == 200
+    result = server.dagyard(
+        "audit", "--url", server.url, "--login", "admin", "--dag", dag, "--user", LAKE,
+        "--since", "1h",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if LAKE in line]
+    events = [line.split()[3] for line in lines]
+    assert events[:2] == ["patch_dag", "trigger_dag_run"], result.stdout
+    assert all(dag in line for line in lines)
+    other = server.dagyard("audit", "--url", server.url, "--login", "admin", "--user", MART,
+                           "--dag", dag)  # fmt: skip
+    assert other.returncode == 0 and "No audit entries" in other.stdout
+
+    # A team member has no audit permission: a plain refusal, exit 1.
+    env = {**os.environ, "DAGYARD_AIRFLOW_PASSWORD": server.passwords()[LAKE], "COLUMNS": "300"}
+    denied = subprocess.run(
+        [DAGYARD, "audit", "--url", server.url, "--login", LAKE,
+         "--project", str(server.project)],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert denied.returncode == 1
+    assert "refused to show the audit log (403)" in " ".join(denied.stderr.split())

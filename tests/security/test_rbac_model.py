@@ -1,0 +1,166 @@
+"""The permission model from dagyard.toml: config checks, access_control, policy, Keycloak."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from typer.testing import CliRunner
+
+from dagyard import policy, rbac
+from dagyard.cli import app
+from dagyard.config import ConfigError, load_config
+
+
+def write_config(root: Path, text: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "dagyard.toml").write_text(text)
+    return root
+
+
+def run(project: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [*args, "--project", str(project)], env={"COLUMNS": "400"})
+    return result.exit_code, " ".join(result.output.split())
+
+
+TEAMS = """
+[teams.lake]
+members = ["lake-lead@example.com"]
+folders = ["data_lake"]
+
+[teams.mart]
+members = ["mart-lead@example.com", "lake-lead@example.com"]
+folders = ["data_mart"]
+can_read = ["lake"]
+permissions = ["read connections", "edit variables"]
+
+[teams.ops]
+members = ["ops.person@example.com"]
+folders = ["monitoring"]
+can_read = ["*"]
+
+[security]
+admins = ["boss@example.com"]
+viewers = ["cto@example.com"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("member", "line", "message"),
+    [
+        ("lake-team@example.com", 4, "looks like a shared address"),
+        ("data-all@example.com", 4, "looks like a shared address"),
+        ("airflow@example.com", 4, "looks like a shared address"),
+        ("lake lead", 4, "must be a person's e-mail address"),
+    ],
+)
+def test_shared_or_invalid_accounts_are_config_errors(tmp_path, member, line, message) -> None:
+    text = f'\n[teams.lake]\nfolders = ["data_lake"]\nmembers = ["ok@example.com", "{member}"]\n'
+    root = write_config(tmp_path / "p", text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(root)
+    problem = caught.value.problems[0]
+    assert problem.line == line and message in problem.message
+    code, out = run(root, "rbac", "show")
+    assert code == 2 and f"dagyard.toml:{line}" in out
+
+
+def test_shared_admin_and_unknown_permission_are_config_errors(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "a", '[security]\nadmins = ["admins@example.com"]\n')
+    with pytest.raises(ConfigError, match="looks like a shared address"):
+        load_config(root)
+    text = '[teams.x]\nmembers = ["a@example.com"]\npermissions = ["read secrets"]\n'
+    root = write_config(tmp_path / "b", text)
+    with pytest.raises(ConfigError, match="'read secrets' is not a permission dagyard knows"):
+        load_config(root)
+
+
+def test_can_read_must_name_a_team(tmp_path: Path) -> None:
+    text = '[teams.x]\nmembers = ["a@example.com"]\ncan_read = ["nobody"]\n'
+    root = write_config(tmp_path / "p", text)
+    code, out = run(root, "rbac", "show")
+    assert code == 1 and 'can_read names "nobody", which is not a team' in out
+
+
+def test_access_control_follows_the_owner_and_readers(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path / "p", TEAMS))
+    assert rbac.readers_of(config, "lake") == ["mart", "ops"]
+    assert rbac.readers_of(config, "mart") == ["ops"]
+    assert rbac.access_control_for(config, "mart") == {
+        "team-mart": {
+            "DAGs": {"can_read", "can_edit", "can_delete"},
+            "DAG Runs": {"can_read", "can_create", "can_delete", "menu_access"},
+        },
+        "team-ops": {"DAGs": {"can_read"}, "DAG Runs": {"can_read"}},
+    }
+    people = rbac.desired_people(config)
+    assert people["lake-lead@example.com"].roles == {"team-lake", "team-mart"}
+    assert people["boss@example.com"].roles == {"Admin"}
+    assert people["cto@example.com"].roles == {"Viewer"}
+
+
+def test_team_roles_never_hold_all_dags_and_grant_only_what_is_listed(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path / "p", TEAMS))
+    for team in config.teams:
+        permissions = rbac.team_permissions(config, team)
+        assert not {("can_read", "DAGs"), ("can_edit", "DAGs"), ("can_delete", "DAGs")} & (
+            permissions
+        )
+    lake, mart = rbac.team_permissions(config, "lake"), rbac.team_permissions(config, "mart")
+    assert ("can_read", "Connections") not in lake
+    assert {("can_read", "Connections"), ("can_edit", "Variables")} <= mart
+    assert ("can_read", "Variables") not in mart
+
+
+def test_dag_policy_sets_access_control_from_the_folder(tmp_path, monkeypatch) -> None:
+    root = write_config(tmp_path / "p", TEAMS)
+    monkeypatch.setenv("DAGYARD_PROJECT", str(root))
+    policy._project_config.cache_clear()
+    try:
+        dags = root / "dags"
+        mart_dag = SimpleNamespace(fileloc=str(dags / "data_mart" / "x.py"), access_control=None)
+        handmade = {"someone": {"DAGs": {"can_edit"}}}
+        other = SimpleNamespace(fileloc=str(dags / "elsewhere" / "y.py"), access_control=handmade)
+        outside = SimpleNamespace(fileloc="/tmp/z.py", access_control=None)
+        for dag in (mart_dag, other, outside):
+            policy.dag_policy(dag)
+        assert set(mart_dag.access_control) == {"team-mart", "team-ops"}
+        assert other.access_control is handmade  # no team owns the folder: left alone
+        assert outside.access_control is None
+    finally:
+        policy._project_config.cache_clear()
+    assert "dag_policy" in policy.LOCAL_SETTINGS_MODULE
+
+
+def test_keycloak_realm_export(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "p", TEAMS)
+    target = tmp_path / "realm.json"
+    code, out = run(
+        root, "rbac", "sync", "--keycloak", "--url", "https://airflow.example.com",
+        "--output", str(target),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "Wrote realm 'airflow' (client 'airflow', 3 team group(s))" in out
+    realm = json.loads(target.read_text())
+    client = realm["clients"][0]
+    assert client["clientId"] == "airflow" and client["publicClient"] is False
+    assert client["redirectUris"] == ["https://airflow.example.com/*"]
+    roles = {r["name"] for r in realm["roles"]["client"]["airflow"]}
+    assert roles == {"Admin", "Viewer", "team-lake", "team-mart", "team-ops"}
+    groups = {g["name"]: g["clientRoles"]["airflow"] for g in realm["groups"]}
+    assert groups == {"lake": ["team-lake"], "mart": ["team-mart"], "ops": ["team-ops"]}
+    users = {u["username"]: u for u in realm["users"]}
+    assert users["lake-lead@example.com"]["groups"] == ["/lake", "/mart"]
+    assert users["boss@example.com"]["clientRoles"] == {"airflow": ["Admin"]}
+    assert all("credentials" not in u for u in realm["users"])
+
+    code, out = run(root, "rbac", "sync", "--keycloak", "--output", str(target))
+    assert code == 2 and "needs Airflow's address" in out
+
+
+def test_sync_needs_a_server(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "p", TEAMS)
+    code, out = run(root, "rbac", "sync")
+    assert code == 2 and "no --url given and no airflow_url under [security]" in out
