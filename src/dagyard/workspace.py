@@ -20,7 +20,10 @@ import os
 import secrets
 import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from dagyard.config import Config
 
 WORKSPACE_DIR = ".dagyard"
 
@@ -122,3 +125,21 @@ def write_private(path: Path, text: str) -> None:
 def is_private(path: Path) -> bool:
     """True when neither group nor others may read or write `path`."""
     return not (path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+
+
+def seed_local_secrets(config: Config, workspace: Workspace) -> list[str]:
+    """Copy the repo's example secrets (`secrets.example/`) into a new local secrets folder.
+
+    Call before `Workspace.ensure()`: an existing secrets folder is never touched.
+    """
+    source = config.root / "secrets.example"
+    if workspace.secrets_dir.exists() or not source.is_dir():
+        return []
+    workspace.ensure_secret_files()
+    copied = []
+    for target in (workspace.connections_file, workspace.variables_file):
+        example = source / target.name
+        if example.is_file():
+            write_private(target, example.read_text())
+            copied.append(target.name)
+    return copied

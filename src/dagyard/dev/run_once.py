@@ -23,7 +23,7 @@ from dagyard import airflow_env
 from dagyard.config import Config
 from dagyard.dev import components
 from dagyard.dev.supervisor import ProcessGroup
-from dagyard.workspace import Workspace
+from dagyard.workspace import Workspace, seed_local_secrets
 
 FINAL_TASK_STATES = {"success", "failed", "skipped", "upstream_failed", "removed"}
 _DAG_ID_LITERAL = re.compile(r"""dag_id\s*=\s*["']([^"']+)["']|DAG\(\s*["']([^"']+)["']""")
@@ -94,6 +94,7 @@ class OneShotRun:
     def prepare(self) -> Path:
         """Configure and import Airflow, start the execution API, ready a fresh database."""
         dag_file = find_dag_file(self.config, self.dag_id)
+        seed_local_secrets(self.config, self.workspace)
         self.workspace.ensure()
         shutil.rmtree(self.run_dir, ignore_errors=True)
         (self.run_dir / "db").mkdir(parents=True)
@@ -292,6 +293,19 @@ class OneShotRun:
             self.group.stop(grace=3)
 
 
+_PLUMBING_LOGGERS = ("airflow.dag_processing.", "airflow.sdk.api.", "supervisor")
+_PLUMBING_EVENTS = {"Worker startup parse complete", "Pushing xcom"}
+
+
+def _is_airflow_plumbing(record: dict[str, Any]) -> bool:
+    """Log records about Airflow's own machinery, not about what the task did."""
+    level = str(record.get("level", "")).lower()
+    if level in {"warning", "error", "critical"}:
+        return False
+    logger = str(record.get("logger", ""))
+    return logger.startswith(_PLUMBING_LOGGERS) or record.get("event") in _PLUMBING_EVENTS
+
+
 def log_tail(path: Path | None, lines: int) -> list[str]:
     """The last `lines` readable lines of an Airflow 3 task log (JSON lines or text)."""
     if path is None or not path.exists():
@@ -309,7 +323,7 @@ def log_tail(path: Path | None, lines: int) -> list[str]:
         level = str(record.get("level", "")).upper()
         event = str(record.get("event", ""))
         prefix = f"[{level}] " if level and level not in {"INFO"} else ""
-        if event.startswith(("::group::", "::endgroup::")):
+        if event.startswith(("::group::", "::endgroup::")) or _is_airflow_plumbing(record):
             continue
         rendered.append(prefix + event)
         if record.get("error_detail"):

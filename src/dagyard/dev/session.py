@@ -25,7 +25,7 @@ from dagyard.dev import components, database
 from dagyard.dev.client import LocalApi
 from dagyard.dev.supervisor import Exited, ProcessGroup
 from dagyard.policy import write_local_settings
-from dagyard.workspace import Workspace, write_private
+from dagyard.workspace import Workspace, seed_local_secrets, write_private
 
 _DEFERRABLE = re.compile(rb"deferrable\s*=\s*True|\.defer\(|Async\b|Trigger\b")
 
@@ -122,24 +122,6 @@ def needs_triggerer(config: Config, folders: list[Path]) -> bool:
     return any(
         _DEFERRABLE.search(file.read_bytes()) for folder in folders for file in folder.rglob("*.py")
     )
-
-
-def seed_local_secrets(config: Config, workspace: Workspace) -> list[str]:
-    """Copy the repo's example secrets (`secrets.example/`) into a new local secrets folder.
-
-    Call before `Workspace.ensure()`: an existing secrets folder is never touched.
-    """
-    source = config.root / "secrets.example"
-    if workspace.secrets_dir.exists() or not source.is_dir():
-        return []
-    workspace.ensure_secret_files()
-    copied = []
-    for target in (workspace.connections_file, workspace.variables_file):
-        example = source / target.name
-        if example.is_file():
-            write_private(target, example.read_text())
-            copied.append(target.name)
-    return copied
 
 
 class DevSession:

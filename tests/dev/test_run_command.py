@@ -1,0 +1,106 @@
+"""`dagyard run`: one DAG, once, now, without the dev environment; exit code tells the outcome."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import DAGYARD
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def run(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [DAGYARD, "run", *args, "--project", str(project)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_taskflow_dag_succeeds_and_shows_each_task_and_its_log(dag_repo):
+    result = run(dag_repo, "hello_taskflow")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for task in ("extract", "transform", "load"):
+        assert f"✔ {task} success" in result.stdout
+    assert "Hello from dagyard! The total is 14." in result.stdout
+    assert "hello_taskflow succeeded" in result.stdout
+
+
+def test_seven_task_dag_with_fan_out_succeeds(dag_repo):
+    result = run(dag_repo, "daily_revenue_mart")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(7 success)" in result.stdout
+    assert "revenue: 111800" in result.stdout
+
+
+def test_connection_and_variable_come_from_the_local_secrets_file(dag_repo):
+    result = run(dag_repo, "my_first_report")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Reading from reporting.internal.example.com into analytics.daily_report_dev" in (
+        result.stdout
+    )
+
+
+def test_failing_task_exits_non_zero_and_shows_the_error(dag_repo):
+    (dag_repo / "dags" / "_development" / "fails.py").write_text(
+        "from datetime import datetime\n"
+        "from airflow.sdk import dag, task\n\n"
+        "@dag(dag_id='fails', schedule=None, start_date=datetime(2024, 1, 1),\n"
+        "     default_args={'retries': 0})\n"
+        "def fails():\n"
+        "    @task\n"
+        "    def boom():\n"
+        "        raise ValueError('the source table is empty')\n"
+        "    @task\n"
+        "    def after():\n"
+        "        pass\n"
+        "    boom() >> after()\n\n"
+        "fails()\n"
+    )
+    result = run(dag_repo, "fails")
+    assert result.returncode == 1
+    assert "✘ boom failed" in result.stdout
+    assert "the source table is empty" in result.stdout
+    assert "⊘ after upstream_failed" in result.stdout
+    assert "fails failed" in result.stdout
+
+
+def test_single_task_and_conf(dag_repo):
+    result = run(dag_repo, "hello_taskflow", "--task", "extract", "--conf", '{"day": "2024-01-01"}')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✔ extract success" in result.stdout
+    assert "transform" not in result.stdout
+
+
+def test_unknown_task_is_explained(dag_repo):
+    result = run(dag_repo, "hello_taskflow", "--task", "nope")
+    assert result.returncode == 1
+    assert "has no task 'nope'" in result.stderr
+    assert "extract, load, transform" in result.stderr
+
+
+def test_unknown_dag_suggests_a_close_name(dag_repo):
+    result = run(dag_repo, "hello_taskflw")
+    assert result.returncode == 1
+    assert "No DAG with id 'hello_taskflw'" in result.stderr
+    assert "Did you mean hello_taskflow?" in result.stderr
+
+
+def test_conf_must_be_a_json_object(dag_repo):
+    assert run(dag_repo, "hello_taskflow", "--conf", "{not json").returncode == 2
+    assert run(dag_repo, "hello_taskflow", "--conf", "[1, 2]").returncode == 2
+
+
+def test_dag_file_that_does_not_import_is_reported(dag_repo):
+    (dag_repo / "dags" / "_development" / "broken.py").write_text(
+        "from airflow.sdk import DAG\nDAG(dag_id='broken_dag')\nundefined_name\n"
+    )
+    result = run(dag_repo, "broken_dag")
+    assert result.returncode == 1
+    assert "could not be imported" in result.stderr
+    assert "NameError" in result.stderr
