@@ -1,0 +1,73 @@
+"""Local-only settings reach pod tasks through the task policy, never through DAG code."""
+
+from __future__ import annotations
+
+import pytest
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+from dagyard import policy
+
+
+@pytest.fixture
+def local_project(tmp_path, monkeypatch):
+    (tmp_path / "dagyard.toml").write_text(
+        '[dev]\nkubeconfig = "~/.kube/dev-config"\nkube_context = "dev-cluster"\n'
+        'kube_namespace = "airflow-local"\n'
+        '[kubernetes]\npod_operators = ["KubernetesPodOperator", "SheetToWarehouseOperator"]\n'
+    )
+    monkeypatch.setenv("DAGYARD_PROJECT", str(tmp_path))
+    monkeypatch.setenv("DAGYARD_PROFILE", "local")
+    policy._project_config.cache_clear()
+    yield tmp_path
+    policy._project_config.cache_clear()
+
+
+class SheetToWarehouseOperator(KubernetesPodOperator):
+    """A team's own pod-based operator, configured in dagyard.toml."""
+
+
+def in_dag(make):
+    """Create a task the way Airflow hands it to the policy: inside a DAG."""
+    with DAG("policy_test", schedule=None):
+        return make()
+
+
+def test_pod_task_gets_the_laptop_kubeconfig(local_project):
+    task = in_dag(lambda: KubernetesPodOperator(task_id="t", image="python:3.11", name="t"))
+    assert task.in_cluster is not False
+    policy.task_policy(task)
+    assert task.in_cluster is False
+    assert task.config_file.endswith(".kube/dev-config")
+    assert task.cluster_context == "dev-cluster"
+    assert task.namespace == "airflow-local"
+
+
+def test_configured_pod_operator_subclass_is_covered(local_project):
+    task = in_dag(lambda: SheetToWarehouseOperator(task_id="t", image="python:3.11", name="t"))
+    policy.task_policy(task)
+    assert task.in_cluster is False
+
+
+def test_other_operators_are_untouched(local_project):
+    task = in_dag(lambda: BashOperator(task_id="b", bash_command="echo"))
+    policy.task_policy(task)
+    assert not hasattr(task, "in_cluster")
+
+
+def test_nothing_is_injected_outside_the_laptop(local_project, monkeypatch):
+    monkeypatch.setenv("DAGYARD_PROFILE", "prod")
+    task = in_dag(lambda: KubernetesPodOperator(task_id="t", image="python:3.11", name="t"))
+    policy.task_policy(task)
+    assert task.in_cluster is not False
+    assert task.config_file is None
+
+
+def test_local_settings_module_is_written_once(tmp_path):
+    path = policy.write_local_settings(tmp_path)
+    assert path == tmp_path / "config" / "airflow_local_settings.py"
+    assert "from dagyard.policy import" in path.read_text()
+    mtime = path.stat().st_mtime_ns
+    policy.write_local_settings(tmp_path)
+    assert path.stat().st_mtime_ns == mtime
