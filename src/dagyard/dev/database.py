@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import time
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -79,6 +80,9 @@ def prepare_sqlite(db_file: Path, *, reset: bool) -> DatabaseState:
     current = sqlite_revision(db_file)
     if current is not None and current == (template_revision or head_revision()):
         return DatabaseState.READY
+    if current is None and db_file.exists() and db_file.stat().st_size:
+        # Not an Airflow database we can read: keep it aside rather than lose it.
+        db_file.rename(db_file.with_name(f"{db_file.name}.unreadable-{int(time.time())}"))
     if current is None and template_revision:
         db_file.unlink(missing_ok=True)
         _copy_atomically(template, db_file)

@@ -1,0 +1,43 @@
+"""`dagyard dev --db postgresql://...`: the same environment on PostgreSQL, migrated once."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg2
+import pytest
+
+from conftest import start_dev
+
+pytestmark = pytest.mark.timeout(600)
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture
+def database_url():
+    name = f"dagyard_dev_{uuid.uuid4().hex[:8]}"
+    yield f"{SERVER}/{name}"
+    admin = psycopg2.connect(f"{SERVER}/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.close()
+
+
+def test_dev_runs_on_postgres_and_reset_uses_the_template(dag_repo, database_url):
+    first = start_dev(dag_repo, "--db", database_url)
+    try:
+        with first.client() as api:
+            dags = {d["dag_id"] for d in api.get("/api/v2/dags").json()["dags"]}
+        assert dags == {"hello_taskflow", "my_first_report"}
+    finally:
+        assert first.stop() == 0
+    assert "Metadata database" in first.text()
+
+    again = start_dev(dag_repo, "--db", database_url, "--reset")
+    try:
+        assert "Metadata database created from the migrated template" in again.text()
+        with again.client() as api:
+            assert api.get("/api/v2/dags/hello_taskflow").status_code == 200
+    finally:
+        assert again.stop() == 0
