@@ -118,6 +118,9 @@ def local_env(config: Config, workspace: Workspace, options: LocalOptions) -> di
         "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "3600",
         "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
         "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+        # A busy laptop may answer slowly (the task API builds its routes once, at start-up):
+        # wait for it rather than retry a request that went through.
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(workspace.logs),
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
@@ -343,6 +346,9 @@ def ha_env(options: HaOptions) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "3600",
         "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
         "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+        # A busy laptop may answer slowly (the task API builds its routes once, at start-up):
+        # wait for it rather than retry a request that went through.
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_SEC": "2",
@@ -350,7 +356,6 @@ def ha_env(options: HaOptions) -> dict[str, str]:
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": str(options.health_check_threshold),
         "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "5",
-        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(options.home / "logs"),
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
         "DAGYARD_PROFILE": "ci",
@@ -370,6 +375,7 @@ def fab_env(config: Config, workspace: Workspace, options: LocalOptions) -> dict
         {
             "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
             "AIRFLOW__FAB__UPDATE_FAB_PERMS": "True",
+            "AIRFLOW__FAB__CACHE_TTL": "0",  # a role change applies to the next request
             "AIRFLOW__API__EXPOSE_CONFIG": "False",
         }
     )

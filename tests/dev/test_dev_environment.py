@@ -72,13 +72,15 @@ def test_only_development_dags_are_listed_with_a_bearer_token(dev):
     assert sorted(d["dag_id"] for d in dags) == ["hello_taskflow", "my_first_report"]
 
 
-def test_api_listens_on_loopback_only(dev):
-    addresses = {
-        conn.laddr.ip
+def test_api_listens_on_loopback_only_and_only_the_api_server_holds_the_port(dev):
+    listening = [
+        conn
         for conn in psutil.net_connections("tcp")
         if conn.laddr and conn.laddr.port == dev.port and conn.status == psutil.CONN_LISTEN
-    }
-    assert addresses == {"127.0.0.1"}
+    ]
+    assert {conn.laddr.ip for conn in listening} == {"127.0.0.1"}
+    holders = {psutil.Process(conn.pid).cmdline()[0] for conn in listening if conn.pid}
+    assert holders == {"dagyard dev: api-server"}
 
 
 def test_health_reports_every_started_component(dev):
@@ -181,26 +183,32 @@ def test_busy_port_is_reported(dev, tmp_path):
 
 def test_ctrl_c_stops_everything_within_ten_seconds(dag_repo):
     running = start_dev(dag_repo)
-    session = session_of(dag_repo)
-    tree = descendants(running)
-    titles = " ".join(" ".join(p.cmdline()) for p in tree)
-    for component in ("api-server", "execution-api", "scheduler", "dag-processor"):
-        assert f"dagyard dev: {component}" in titles
-    assert any("LocalExecutor" in " ".join(p.cmdline()) for p in tree)
-    started = time.monotonic()
-    assert running.stop(signal.SIGINT, timeout=15) == 0
-    assert time.monotonic() - started < 10
-    assert alive(tree, session) == []
+    try:
+        session = session_of(dag_repo)
+        tree = descendants(running)
+        titles = " ".join(" ".join(p.cmdline()) for p in tree)
+        for component in ("api-server", "execution-api", "scheduler", "dag-processor"):
+            assert f"dagyard dev: {component}" in titles
+        assert any("LocalExecutor" in " ".join(p.cmdline()) for p in tree)
+        started = time.monotonic()
+        assert running.stop(signal.SIGINT, timeout=15) == 0
+        assert time.monotonic() - started < 10
+        assert alive(tree, session) == []
+    finally:
+        running.stop(signal.SIGKILL)
     assert "nothing left running" in running.text()
     assert not (dag_repo / ".dagyard" / "dev.json").exists()
 
 
 def test_sigterm_stops_everything_and_a_restart_reuses_the_database(dag_repo):
     running = start_dev(dag_repo)
-    session = session_of(dag_repo)
-    tree = descendants(running)
-    assert running.stop(signal.SIGTERM, timeout=15) == 0
-    assert alive(tree, session) == []
+    try:
+        session = session_of(dag_repo)
+        tree = descendants(running)
+        assert running.stop(signal.SIGTERM, timeout=15) == 0
+        assert alive(tree, session) == []
+    finally:
+        running.stop(signal.SIGKILL)
     again = start_dev(dag_repo)
     try:
         assert "Metadata database ready" in again.text()

@@ -57,7 +57,7 @@ def api_server(name: str, sock: socket.socket, apps: str, *, nice: int = 0) -> C
         )
         uvicorn.Server(config).run(sockets=[sock])
 
-    return Component(name, run)
+    return Component(name, run, keeps=(sock.fileno(),))
 
 
 def warm_up_versioned_apps(app: object) -> None:

@@ -109,6 +109,7 @@ class OneShotRun:
         write_local_settings(self.workspace.home)
         components.preload()
         self.group = ProcessGroup(self.run_dir / "logs" / "dev")
+        self.group.share(execution_socket.fileno())
         self.group.start(components.api_server("execution-api", execution_socket, "execution"))
         execution_socket.close()
         from dagyard.dev import database

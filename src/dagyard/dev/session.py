@@ -183,6 +183,8 @@ class DevSession:
         """Fork the Airflow components."""
         api_socket, execution_socket = self._sockets
         self.group = ProcessGroup(self.log_dir)
+        for sock in self._sockets:
+            self.group.share(sock.fileno())
         self.group.start(components.api_server("api-server", api_socket, "core"))
         self.group.start(
             components.api_server("execution-api", execution_socket, "execution", nice=10)

@@ -30,10 +30,15 @@ _PR_SET_CHILD_SUBREAPER = 36
 
 
 class Component(NamedTuple):
-    """A named piece of work to run in its own process until it is told to stop."""
+    """A named piece of work to run in its own process until it is told to stop.
+
+    `keeps` are file descriptors of the group's shared ones (see `ProcessGroup.share`) this
+    component uses; the others are closed in its process.
+    """
 
     name: str
     run: Callable[[], object]
+    keeps: tuple[int, ...] = ()
 
 
 class Exited(NamedTuple):
@@ -51,11 +56,16 @@ class ProcessGroup:
         self.log_dir = log_dir
         self.session = uuid.uuid4().hex
         self.children: dict[str, int] = {}
+        self.shared_fds: set[int] = set()
         os.environ[SESSION_MARKER] = self.session
         log_dir.mkdir(parents=True, exist_ok=True)
         # Orphans of the components (a worker whose scheduler died first) are re-parented to
         # this process instead of init, so they are reaped here and never left as zombies.
         _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+    def share(self, fd: int) -> None:
+        """Register a descriptor (a listening socket) only the components that keep it may hold."""
+        self.shared_fds.add(fd)
 
     def log_file(self, name: str) -> Path:
         """The file a component's output goes to."""
@@ -68,7 +78,7 @@ class ProcessGroup:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, observed through its effects
-            _run_child(component, log_path)
+            _run_child(component, log_path, self.shared_fds - set(component.keeps))
         self.children[component.name] = pid
         return pid
 
@@ -164,10 +174,13 @@ def _signal_group(pid: int, signum: int) -> None:
         os.killpg(pid, signum)
 
 
-def _run_child(component: Component, log_path: Path) -> None:  # pragma: no cover
+def _run_child(component: Component, log_path: Path, close: set[int]) -> None:  # pragma: no cover
     code = 0
     try:
         os.setpgid(0, 0)
+        for fd in close:
+            with contextlib.suppress(OSError):
+                os.close(fd)
         _die_with_parent()
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
