@@ -82,8 +82,10 @@ def dag_source(index: int, rng: random.Random, finance: bool) -> str:
     if finance:
         imports.append("from common.finance import CURRENCIES, convert")
     if index % 3 == 0:
-        body = [f"    @task\n    def step_{n}(value: int = {n}) -> int:\n        return value + 1\n"
-                for n in range(tasks)]
+        body = [
+            f"    @task\n    def step_{n}(value: int = {n}) -> int:\n        return value + 1\n"
+            for n in range(tasks)
+        ]
         chain = " >> ".join(f"step_{n}()" for n in range(tasks))
         return textwrap.dedent(
             """\
@@ -118,6 +120,11 @@ def dag_source(index: int, rng: random.Random, finance: bool) -> str:
         "from airflow.providers.standard.operators.empty import EmptyOperator",
         "from airflow.providers.standard.operators.python import PythonOperator",
         "from airflow.sdk import DAG",
+        *(
+            ["from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator"]
+            if index % 10 == 1
+            else []
+        ),
         "",
         *imports,
         "",
@@ -137,6 +144,11 @@ def dag_source(index: int, rng: random.Random, finance: bool) -> str:
         '    start = EmptyOperator(task_id="start")',
         "    previous = start",
     ]
+    if index % 10 == 1:
+        lines.append(
+            '    pod = KubernetesPodOperator(task_id="pod", name="sync", image="python:3.11-slim")'
+        )
+        lines.append("    start >> pod")
     for n in range(tasks - 1):
         if n % 2:
             lines.append(
@@ -167,14 +179,17 @@ def generate(root: Path) -> Path:
         (folder / f"pipeline_{index:04d}.py").write_text(
             dag_source(index, rng, index in finance_users)
         )
-    teams = "\n".join(
-        f'[teams.{folder}]\nfolders = ["{folder}"]\n' for folder in FOLDERS
-    )
+    teams = "\n".join(f'[teams.{folder}]\nfolders = ["{folder}"]\n' for folder in FOLDERS)
     (root / "dagyard.toml").write_text(
         f'[project]\nname = "bench"\n\n[owners]\nemail_domains = ["example.com"]\n\n{teams}'
     )
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
-           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@example.com",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@example.com",
+    }
     for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "init"]):
         subprocess.run(["git", *command], cwd=root, check=True, env=env)
     return root
@@ -192,11 +207,21 @@ print(len(bag.dags), len(bag.import_errors), time.monotonic() - start)
 
 def baseline(root: Path) -> tuple[float, int]:
     """Wall time of one fresh process importing Airflow and filling one DagBag."""
-    env = {**os.environ, "PYTHONPATH": str(root / "dags"), "AIRFLOW_HOME": str(root / ".home"),
-           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root / "dags"),
+        "AIRFLOW_HOME": str(root / ".home"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
+    }
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", BASELINE, str(root / "dags")], env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", BASELINE, str(root / "dags")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dags = int(done.stdout.split()[0])
     return time.monotonic() - started, dags
 
@@ -204,8 +229,12 @@ def baseline(root: Path) -> tuple[float, int]:
 def timed(args: list[str], root: Path) -> tuple[float, dict]:
     """Run `dagyard check ARGS --format json` in a fresh process; (seconds, parsed output)."""
     started = time.monotonic()
-    done = subprocess.run([DAGYARD, "check", *args, "--format", "json", "--project", str(root)],
-                          capture_output=True, text=True, cwd=root)
+    done = subprocess.run(
+        [DAGYARD, "check", *args, "--format", "json", "--project", str(root)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
     seconds = time.monotonic() - started
     try:
         data = json.loads(done.stdout)
@@ -218,7 +247,10 @@ def watch_latency(root: Path, target: Path) -> list[float]:
     """Seconds from writing `target` to `dagyard check --watch` printing its result."""
     process = subprocess.Popen(
         [DAGYARD, "check", "--watch", "--format", "json", "--project", str(root), str(target)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=root,
     )
     latencies = []
     try:
@@ -255,7 +287,8 @@ def main() -> None:
         finance.write_text(finance.read_text() + "\nRATE_TABLE = 'finance.rates'\n")
         changed_seconds, changed = timed(["--changed", "--base", "HEAD"], root)
         finance_users = {
-            str(p) for p in (root / "dags").rglob("pipeline_*.py")
+            p.relative_to(root).as_posix()
+            for p in (root / "dags").rglob("pipeline_*.py")
             if "common.finance" in p.read_text()
         }
         checked = set(changed["summary"]["checked"])

@@ -141,6 +141,7 @@ def standalone_env(project: Path, home: Path, port: int) -> dict[str, str]:
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "PYTHONPATH": str(project / "dags"),
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
 
 

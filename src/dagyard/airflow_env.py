@@ -138,8 +138,22 @@ def local_env(config: Config, workspace: Workspace, options: LocalOptions) -> di
     credentials = config.expand(config.dev.google_application_credentials)
     if credentials:
         env["GOOGLE_APPLICATION_CREDENTIALS"] = str(credentials)
+    env.update(metrics_env(config))
     env.update(config.dev.env)
     return env
+
+
+def metrics_env(config: Config) -> dict[str, str]:
+    """Airflow's statsd metrics, sent to `[monitoring] statsd_host` when one is configured."""
+    monitoring = config.monitoring
+    if not monitoring.statsd_host:
+        return {}
+    return {
+        "AIRFLOW__METRICS__STATSD_ON": "True",
+        "AIRFLOW__METRICS__STATSD_HOST": monitoring.statsd_host,
+        "AIRFLOW__METRICS__STATSD_PORT": str(monitoring.statsd_port),
+        "AIRFLOW__METRICS__STATSD_PREFIX": monitoring.statsd_prefix,
+    }
 
 
 def run_env(

@@ -430,6 +430,7 @@ def push(
     Creates the secret when missing and adds a version only when the value differs, so pushing
     twice changes nothing. `client` defaults to `secret_manager_client()`.
     """
+    import requests
     from google.api_core import exceptions
 
     project = _environment(config, env_name).secret_manager_project
@@ -472,4 +473,9 @@ def push(
         ) from None
     except exceptions.GoogleAPICallError as error:
         raise SecretsError(f"Secret Manager failed for {name}: {error.message}") from None
+    except (exceptions.RetryError, requests.RequestException) as error:
+        raise SecretsError(
+            f"could not reach Secret Manager for {name}: {error}",
+            "check your network connection (and proxy settings), then try again",
+        ) from None
     return PushResult(sid, "updated" if exists else "created")

@@ -28,12 +28,10 @@ def airflow_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow
     airflow.dev.stop()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def airflow_any(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Airflow]:
-    """A real Airflow on SQLite, then on PostgreSQL, for the whole module."""
-    airflow, database = start_airflow(
-        tmp_path_factory.mktemp(f"alerts-{request.param}"), request.param
-    )
+@pytest.fixture(scope="module")
+def airflow_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
+    """A real Airflow on a new PostgreSQL database for the whole module."""
+    airflow, database = start_airflow(tmp_path_factory.mktemp("alerts-pg"), "postgresql")
     yield airflow
     airflow.dev.stop()
     if database:

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from alerts_env import Airflow, configure_alerts, markers, run_cli
-from slack_web_api import SlackWebApi
+from slack_web_api import TOKEN, SlackWebApi
 
 from dagyard.alerts.cycle import run_cycle
 from dagyard.alerts.state import Store
@@ -99,6 +99,19 @@ def test_quiet_dags_are_recorded_not_announced(
     store.close()
 
 
+def test_a_channel_slack_refuses_does_not_stop_the_others(
+    airflow_sqlite: Airflow, slack: SlackWebApi, tmp_path: Path
+):
+    settings = airflow_sqlite.settings(
+        slack, tmp_path / "state.sqlite", folder_channels={"data_mart": "#nowhere"}
+    )
+    result = run_cycle(settings)
+    assert not result.ok
+    assert "#nowhere" in (result.error or "") and "check the channel names" in (result.error or "")
+    assert "*always_fails* › explode" in _text(slack.workspace.top_level("#platform-alerts"))
+    assert result.pending > 0  # the data_mart failures wait for a channel that works
+
+
 def test_slack_down_for_two_cycles_loses_nothing(
     airflow_sqlite: Airflow, slack: SlackWebApi, tmp_path: Path
 ):
@@ -152,6 +165,36 @@ def test_crash_between_posted_and_saved_posts_exactly_once(
     store.close()
 
 
+def test_restart_mid_cycle_finishes_the_thread_without_repeats(
+    airflow_sqlite: Airflow, slack: SlackWebApi, tmp_path: Path
+):
+    airflow_sqlite.seed(dags=300, folders=["data_mart"], prefix="restart", run_prefix="r")
+    configure_alerts(airflow_sqlite.repo, slack, detailed_entries=200)
+    state = tmp_path / "state.sqlite"
+    victim: dict[str, int] = {}
+
+    def crash(message: dict) -> None:  # dies while Slack stores the first thread reply
+        if message["thread_ts"] and "pid" in victim:
+            os.kill(victim.pop("pid"), signal.SIGKILL)
+
+    slack.workspace.after_post = crash
+    process = run_cli(airflow_sqlite, state)
+    victim["pid"] = process.pid
+    process.wait(timeout=120)
+    assert process.returncode == -signal.SIGKILL
+
+    again = run_cli(airflow_sqlite, state)
+    output, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, output
+    posted = markers(slack.workspace.messages)
+    assert len(posted) == len(set(posted)), "a part was posted twice"
+    mart = slack.workspace.posts("#mart-alerts")
+    assert len([m for m in mart if not m["thread_ts"]]) == 1
+    assert len(mart) >= 2  # the message needed a thread, and every part arrived once
+    text = _text(mart)
+    assert all(f"*restart_{d:04d}* › task_00" in text for d in range(300))
+
+
 def test_cli_reports_plainly_when_slack_is_down(
     airflow_sqlite: Airflow, slack: SlackWebApi, tmp_path: Path
 ):
@@ -174,3 +217,29 @@ def _wait_import_errors(airflow: Airflow, present: bool, timeout: float = 90) ->
                 return
             assert time.monotonic() < deadline, f"import error present={found}"
             time.sleep(0.5)
+
+
+def test_the_platform_dag_sends_the_digest(
+    airflow_sqlite: Airflow, slack: SlackWebApi, tmp_path: Path
+):
+    repo = airflow_sqlite.repo
+    state = tmp_path / "dag-state.sqlite"
+    configure_alerts(repo, slack, state_file=str(state))
+    source = repo / "dags" / "monitoring" / "failure_digest.py"
+    (repo / "dags" / "_development" / "failure_digest.py").write_text(source.read_text())
+    secrets = repo / ".dagyard" / "secrets" / "connections.yaml"
+    secrets.write_text(
+        "dagyard_airflow_api:\n"
+        "  conn_type: http\n"
+        f"  host: {airflow_sqlite.url}\n"
+        f"  password: {airflow_sqlite._token}\n"
+        "dagyard_slack:\n"
+        "  conn_type: slack\n"
+        f"  password: {TOKEN}\n"
+    )
+    airflow_sqlite.trigger_and_wait("failure_digest", state="success")
+    text = _text(slack.workspace.top_level("#platform-alerts"))
+    assert "*always_fails* › explode" in text
+    store = Store(state)
+    assert store.count("sent") >= 1 and store.count("new") == 0
+    store.close()

@@ -140,11 +140,11 @@ def test_triggered_dag_succeeds_and_connection_and_variable_come_from_local_secr
             return state if state in {"success", "failed"} else None
 
         assert poll(finished, timeout=120, interval=0.5) == "success"
-        xcom = api.get(
-            f"/api/v2/dags/my_first_report/dagRuns/{run_id}/taskInstances/describe_source"
-            "/xcomEntries/return_value"
-        ).json()
+        task_url = f"/api/v2/dags/my_first_report/dagRuns/{run_id}/taskInstances/describe_source"
+        xcom = api.get(f"{task_url}/xcomEntries/return_value").json()
+        log = api.get(f"{task_url}/logs/1", headers={"Accept": "application/x-ndjson"}).text
     assert xcom["value"] == "analytics.daily_report_dev"
+    assert "Reading from reporting.internal.example.com" in log
     secrets = dev.project / ".dagyard" / "secrets"
     assert (secrets / "connections.yaml").stat().st_mode & 0o777 == 0o600
     assert secrets.stat().st_mode & 0o777 == 0o700

@@ -14,7 +14,9 @@ import json
 import signal
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -22,7 +24,10 @@ import pytest
 from conftest import free_port
 from dagyard.deploy.cluster import Cluster, running_cluster
 
+pytestmark = pytest.mark.timeout(600)
+
 RUNS = 50
+LATE_RUNS = 10
 TASKS = ("extract", "clean", "enrich", "load")
 
 DAG_SOURCE = """
@@ -47,7 +52,7 @@ with DAG(
     schedule="@daily",
     start_date=START,
     end_date=START + datetime.timedelta(days={runs} - 1),
-    catchup=True,
+    catchup=False,
     max_active_runs={runs},
     default_args={{"retries": 1, "retry_delay": datetime.timedelta(seconds=1)}},
 ):
@@ -59,16 +64,34 @@ with DAG(
 """
 
 
-def write_dag(folder: Path, dag_id: str, sleep: float = 1.0) -> Path:
+def write_dag(folder: Path, dag_id: str, runs: int = RUNS, sleep: float = 0.2) -> Path:
     path = folder / f"{dag_id}.py"
-    path.write_text(DAG_SOURCE.format(dag_id=dag_id, runs=RUNS, tasks=TASKS, sleep=sleep))
+    path.write_text(DAG_SOURCE.format(dag_id=dag_id, runs=runs, tasks=TASKS, sleep=sleep))
     return path
 
 
-def ledger_lines(path: Path) -> list[dict]:
+def backfill(cluster: Cluster, dag_id: str, runs: int = RUNS) -> None:
+    """Create all the runs at once (a backfill over `runs` days), as an operator would."""
+    last = datetime.date(2025, 1, 1) + datetime.timedelta(days=runs - 1)
+    cluster.airflow(
+        "backfill",
+        "create",
+        "--dag-id",
+        dag_id,
+        "--from-date",
+        "2025-01-01",
+        "--to-date",
+        last.isoformat(),
+        "--max-active-runs",
+        str(runs),
+    )
+
+
+def ledger_of(path: Path, dag_id: str) -> list[dict]:
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [line for line in lines if line["dag"] == dag_id]
 
 
 def assert_no_try_ran_twice(ledger: list[dict]) -> None:
@@ -88,13 +111,13 @@ def run_states(cluster: Cluster, dag_id: str) -> dict[str, int]:
     return dict(rows)
 
 
-def wait_all_runs(cluster: Cluster, dag_id: str, timeout: float) -> None:
+def wait_all_runs(cluster: Cluster, dag_id: str, runs: int, timeout: float) -> None:
     def done() -> bool:
         states = run_states(cluster, dag_id)
         assert not states.get("failed"), f"DAG runs failed: {states}"
-        return states.get("success", 0) == RUNS
+        return states.get("success", 0) == runs
 
-    cluster.wait_for(f"{RUNS} successful runs of {dag_id}", done, timeout=timeout, every=1)
+    cluster.wait_for(f"{runs} successful runs of {dag_id}", done, timeout=timeout, every=1)
 
 
 def start_cluster(tmp_path: Path) -> Cluster:
@@ -107,7 +130,7 @@ def start_cluster(tmp_path: Path) -> Cluster:
         execution_api_port=free_port(),
         parallelism=8,
         heartbeat_timeout=20,
-        health_check_threshold=10,
+        health_check_threshold=30,
     )
     cluster.env["DAGYARD_HA_LEDGER"] = str(tmp_path / "ledger.jsonl")
     return cluster
@@ -129,7 +152,7 @@ def start_api(cluster: Cluster) -> None:
 
 def start_scheduler(cluster: Cluster, name: str) -> int:
     known = {job_id for job_id, _ in scheduler_jobs(cluster)}
-    cluster.start(name, "scheduler")
+    cluster.start(name, "scheduler", "--skip-serve-logs")
     new = cluster.wait_for(
         f"{name} to register",
         lambda: [
@@ -140,28 +163,43 @@ def start_scheduler(cluster: Cluster, name: str) -> int:
     return new[0]
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    with running_cluster(start_cluster(tmp_path)) as cluster:
-        yield cluster
+class Components(NamedTuple):
+    """The running cluster and the job ids of its two schedulers."""
+
+    cluster: Cluster
+    first: int
+    second: int
 
 
-def test_survivor_adopts_a_sigkilled_schedulers_work(cluster, tmp_path):
-    dags = Path(cluster.env["AIRFLOW__CORE__DAGS_FOLDER"])
-    write_dag(dags, "ha_chain")
-    start_api(cluster)
-    cluster.start("dag-processor", "dag-processor")
+@pytest.fixture(scope="module")
+def ha(tmp_path_factory) -> Iterator[Components]:
+    """API server (execution API), DAG processor and two schedulers on a fresh database."""
+    with running_cluster(start_cluster(tmp_path_factory.mktemp("ha"))) as cluster:
+        start_api(cluster)
+        cluster.start("dag-processor", "dag-processor")
+        first = start_scheduler(cluster, "scheduler-a")
+        second = start_scheduler(cluster, "scheduler-b")
+        yield Components(cluster, first, second)
+
+
+def deploy_dag(cluster: Cluster, dag_id: str, runs: int = RUNS, sleep: float = 0.2) -> None:
+    """Write a DAG file, wait until the DAG processor serialized it, and backfill its runs."""
+    write_dag(Path(cluster.env["AIRFLOW__CORE__DAGS_FOLDER"]), dag_id, runs=runs, sleep=sleep)
     cluster.wait_for(
-        "ha_chain to be parsed",
-        lambda: cluster.query("SELECT 1 FROM serialized_dag WHERE dag_id = 'ha_chain'"),
-        timeout=90,
+        f"{dag_id} to be parsed",
+        lambda: cluster.query("SELECT 1 FROM serialized_dag WHERE dag_id = %s", dag_id),
+        timeout=120,
     )
-    victim = start_scheduler(cluster, "scheduler-a")
-    survivor = start_scheduler(cluster, "scheduler-b")
+    backfill(cluster, dag_id, runs)
+
+
+def test_survivor_adopts_a_sigkilled_schedulers_work(ha):
+    cluster, victim, survivor = ha
     ledger_path = Path(cluster.env["DAGYARD_HA_LEDGER"])
+    deploy_dag(cluster, "ha_chain", sleep=0.5)
 
     def victim_is_busy() -> list[tuple]:
-        if len(ledger_lines(ledger_path)) < RUNS * len(TASKS) // 5:
+        if len(ledger_of(ledger_path, "ha_chain")) < RUNS * len(TASKS) // 5:
             return []
         return cluster.query(
             "SELECT run_id, task_id, try_number, state FROM task_instance "
@@ -169,12 +207,12 @@ def test_survivor_adopts_a_sigkilled_schedulers_work(cluster, tmp_path):
             victim,
         )
 
-    cluster.wait_for("the victim scheduler to hold work mid-way", victim_is_busy, timeout=150)
+    cluster.wait_for("the victim scheduler to hold work mid-way", victim_is_busy, timeout=240)
     killed_at = cluster.kill("scheduler-a", signal.SIGKILL)
     orphans = victim_is_busy() or []
     assert orphans, "the victim held no queued or running task instances when it was killed"
 
-    wait_all_runs(cluster, "ha_chain", timeout=240)
+    wait_all_runs(cluster, "ha_chain", RUNS, timeout=300)
 
     # Every run and every task instance succeeded.
     assert run_states(cluster, "ha_chain") == {"success": RUNS}
@@ -185,11 +223,12 @@ def test_survivor_adopts_a_sigkilled_schedulers_work(cluster, tmp_path):
     assert len(tis) == RUNS * len(TASKS)
     assert {ti[2] for ti in tis} == {"success"}
     # No task instance ran twice for the same try.
-    ledger = ledger_lines(ledger_path)
+    ledger = ledger_of(ledger_path, "ha_chain")
     assert_no_try_ran_twice(ledger)
     assert {(e["run"], e["task"]) for e in ledger} == {(ti[0], ti[1]) for ti in tis}
     # The survivor declared the victim dead and finished the victim's orphaned work.
     assert dict(scheduler_jobs(cluster))[victim] == "failed"
+    assert dict(scheduler_jobs(cluster))[survivor] == "running"
     final = {(ti[0], ti[1]): ti for ti in tis}
     for run_id, task_id, _try, _state in orphans:
         assert final[(run_id, task_id)][4] == survivor, f"{run_id} {task_id} not adopted"
@@ -200,32 +239,22 @@ def test_survivor_adopts_a_sigkilled_schedulers_work(cluster, tmp_path):
         "orphans": len(orphans),
         "next_task_queued_s": round(after[0], 2) if after else None,
         "all_orphans_requeued_s": round(adopted, 2),
-        "retried_tries": sum(1 for ti in tis if ti[3] > 1),
+        "task_instances_with_more_than_one_try": sum(1 for ti in tis if ti[3] > 1),
     }
     print(f"\nHA scheduler kill: {json.dumps(report)}")
-    (tmp_path / "ha-report.json").write_text(json.dumps(report))
 
 
-def test_runs_complete_across_a_dag_processor_kill_and_restart(cluster, tmp_path):
-    dags = Path(cluster.env["AIRFLOW__CORE__DAGS_FOLDER"])
-    write_dag(dags, "ha_first", sleep=0.2)
-    start_api(cluster)
-    cluster.start("dag-processor", "dag-processor")
-    cluster.wait_for(
-        "ha_first to be parsed",
-        lambda: cluster.query("SELECT 1 FROM serialized_dag WHERE dag_id = 'ha_first'"),
-        timeout=90,
-    )
-    start_scheduler(cluster, "scheduler-a")
-    start_scheduler(cluster, "scheduler-b")
+def test_runs_complete_across_a_dag_processor_kill_and_restart(ha):
+    cluster = ha.cluster
     ledger_path = Path(cluster.env["DAGYARD_HA_LEDGER"])
+    deploy_dag(cluster, "ha_first")
     cluster.wait_for(
-        "work to be under way",
-        lambda: len(ledger_lines(ledger_path)) >= RUNS * len(TASKS) // 5,
-        timeout=150,
+        "ha_first to be under way",
+        lambda: len(ledger_of(ledger_path, "ha_first")) >= RUNS * len(TASKS) // 5,
+        timeout=240,
     )
     killed_at = cluster.kill("dag-processor", signal.SIGKILL)
-    # With the DAG processor down, scheduling goes on from the serialized DAG...
+    # With the DAG processor down, scheduling goes on from the serialized DAGs...
     cluster.wait_for(
         "a task to be queued after the DAG processor died",
         lambda: cluster.query(
@@ -233,28 +262,22 @@ def test_runs_complete_across_a_dag_processor_kill_and_restart(cluster, tmp_path
         ),
         timeout=60,
     )
-    # ...and a new DAG file written meanwhile is picked up once it is restarted.
-    write_dag(dags, "ha_late", sleep=0.2)
+    # ...and a DAG file written while it was down is parsed once it is restarted.
+    write_dag(Path(cluster.env["AIRFLOW__CORE__DAGS_FOLDER"]), "ha_late", runs=LATE_RUNS)
     restarted_at = time.time()
     cluster.start("dag-processor", "dag-processor")
-    cluster.wait_for(
-        "ha_late to be parsed by the restarted DAG processor",
-        lambda: cluster.query("SELECT 1 FROM serialized_dag WHERE dag_id = 'ha_late'"),
-        timeout=90,
-    )
+    deploy_dag(cluster, "ha_late", runs=LATE_RUNS)
     parsed_in = time.time() - restarted_at
-    wait_all_runs(cluster, "ha_first", timeout=240)
-    wait_all_runs(cluster, "ha_late", timeout=240)
-    ledger = ledger_lines(ledger_path)
-    assert_no_try_ran_twice(ledger)
-    for dag_id in ("ha_first", "ha_late"):
-        assert run_states(cluster, dag_id) == {"success": RUNS}
+    wait_all_runs(cluster, "ha_first", RUNS, timeout=300)
+    wait_all_runs(cluster, "ha_late", LATE_RUNS, timeout=120)
+    for dag_id, runs in (("ha_first", RUNS), ("ha_late", LATE_RUNS)):
+        assert_no_try_ran_twice(ledger_of(ledger_path, dag_id))
+        assert run_states(cluster, dag_id) == {"success": runs}
         states = cluster.query(
             "SELECT state, count(*) FROM task_instance WHERE dag_id = %s GROUP BY state", dag_id
         )
-        assert dict(states) == {"success": RUNS * len(TASKS)}
-    # Exactly one serialized version per DAG: the restart did not fork or duplicate DAGs.
-    rows = cluster.query("SELECT dag_id, count(*) FROM dag GROUP BY dag_id")
-    assert dict(rows) == {"ha_first": 1, "ha_late": 1}
+        assert dict(states) == {"success": runs * len(TASKS)}
+    # One DAG row each, still active: the restart neither duplicated nor lost a DAG.
+    rows = cluster.query("SELECT dag_id, is_stale FROM dag WHERE dag_id IN ('ha_first', 'ha_late')")
+    assert sorted(rows) == [("ha_first", False), ("ha_late", False)]
     print(f"\nHA DAG processor restart: new file parsed {parsed_in:.1f}s after restart")
-    assert datetime.datetime.now().timestamp() > killed_at

@@ -23,9 +23,11 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 import yaml
+from typer.testing import CliRunner
 
-from conftest import DAGYARD, REPO, copy_example_repo, free_port
+from conftest import REPO, copy_example_repo, free_port
 from dagyard.airflow_env import LocalOptions, fab_env
+from dagyard.cli import app
 from dagyard.config import load_config
 from dagyard.policy import write_local_settings
 from dagyard.workspace import Workspace
@@ -38,10 +40,12 @@ PLATFORM = "platform-lead@example.com"
 LAKE_DAGS = ["ingest_rental_events", "public_holidays", "sync_vehicle_catalog"]
 MART_DAG = "daily_revenue_mart"
 PLATFORM_DAG = "table_freshness"
+VIEWER = "cto@example.com"
 
 SECURITY = f"""
 [security]
 admins = ["{ADMIN}"]
+viewers = ["{VIEWER}"]
 """
 
 
@@ -67,24 +71,30 @@ class Server(NamedTuple):
             base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
 
-    def dagyard(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {
-            **os.environ,
-            "COLUMNS": "300",
-            "DAGYARD_AIRFLOW_PASSWORD": self.bootstrap_password,
-        }
-        return subprocess.run(
-            [DAGYARD, *args, "--project", str(self.project)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
+    def dagyard(self, *args: str, password: str | None = None) -> Result:
+        """Run a dagyard command in this process (as the bootstrap admin unless told)."""
+        env = {"COLUMNS": "300", "DAGYARD_AIRFLOW_PASSWORD": password or self.bootstrap_password}
+        result = CliRunner().invoke(app, [*args, "--project", str(self.project)], env=env)
+        return Result(result.exit_code, result.stdout, result.stderr)
 
 
-def _airflow(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, f"airflow {args[:2]} failed:\n{result.stderr[-3000:]}"
+class Result(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _airflow(env: dict[str, str], *commands: list[str]) -> None:
+    """Run Airflow CLI commands one after the other in one process (one `import airflow`)."""
+    script = (
+        "from airflow.cli import cli_parser\nparser = cli_parser.get_parser()\n"
+        f"for argv in {[list(c) for c in commands]!r}:\n"
+        "    args = parser.parse_args(argv)\n    args.func(args)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=240
+    )
+    assert result.returncode == 0, f"airflow {commands} failed:\n{result.stderr[-3000:]}"
 
 
 def _edit_config(project: Path) -> None:
@@ -120,12 +130,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         ),
     }
     write_local_settings(workspace.home)
-    _airflow(env, "db", "migrate")
     bootstrap = secrets.token_urlsafe(16)
     _airflow(
-        env, "users", "create", "--role", "Admin", "--username", "admin",
-        "--email", "admin@example.com", "--firstname", "Boot", "--lastname", "Strap",
-        "--password", bootstrap,
+        env,
+        ["db", "migrate"],
+        ["users", "create", "--role", "Admin", "--username", "admin",
+         "--email", "admin@example.com", "--firstname", "Boot", "--lastname", "Strap",
+         "--password", bootstrap],
     )  # fmt: skip
     log = project.parent / "api-server.log"
     with log.open("w") as sink:
@@ -148,7 +159,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         srv = Server(url, project, env, bootstrap, log)
         result = srv.dagyard("rbac", "sync", "--url", url, "--user", "admin")
         assert result.returncode == 0, result.stdout + result.stderr
-        _airflow(env, "dags", "reserialize")
+        _airflow(env, ["dags", "reserialize"])
         yield srv
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -261,6 +272,10 @@ def test_people_can_do_what_their_team_may_and_nothing_else(server: Server) -> N
     )
     rec.denied(PLATFORM, "PATCH", "/auth/fab/v1/users/" + PLATFORM, params={"update_mask": "roles"},
                json={"roles": [{"name": "Admin"}]})  # fmt: skip
+    # a viewer reads every DAG but runs and changes nothing.
+    rec.denied(VIEWER, "POST", f"/api/v2/dags/{LAKE_DAGS[0]}/dagRuns", json={"logical_date": None})
+    rec.denied(VIEWER, "PATCH", f"/api/v2/dags/{MART_DAG}", json={"is_paused": False})
+    rec.denied(VIEWER, "GET", "/api/v2/connections")
 
     denied = [a for a in rec.attempts if a.status == 403]
     assert _snapshot(admin) == before, "a denied attempt changed something"
@@ -277,6 +292,8 @@ def test_people_can_do_what_their_team_may_and_nothing_else(server: Server) -> N
     rec.allowed(LAKE, "PATCH", f"/api/v2/dags/{LAKE_DAGS[0]}", json={"is_paused": False})
     rec.allowed(LAKE, "PATCH", f"/api/v2/dags/{LAKE_DAGS[0]}", json={"is_paused": True})
     rec.allowed(LAKE, "GET", f"/api/v2/dags/{LAKE_DAGS[0]}/dagRuns/{run['dag_run_id']}")
+    rec.allowed(LAKE, "POST", f"/api/v2/dags/{LAKE_DAGS[0]}/clearTaskInstances",
+                json={"dry_run": True})  # fmt: skip
     rec.allowed(MART, "POST", f"/api/v2/dags/{MART_DAG}/dagRuns", json={"logical_date": None})
     rec.allowed(PLATFORM, "GET", "/api/v2/connections")
     rec.allowed(PLATFORM, "GET", "/api/v2/connections/warehouse")
@@ -284,6 +301,7 @@ def test_people_can_do_what_their_team_may_and_nothing_else(server: Server) -> N
     rec.allowed(ADMIN, "PATCH", f"/api/v2/dags/{PLATFORM_DAG}", json={"is_paused": False})
     rec.allowed(ADMIN, "GET", "/api/v2/variables")
     rec.allowed(ADMIN, "GET", "/api/v2/eventLogs")
+    assert _dag_ids(rec.allowed(VIEWER, "GET", "/api/v2/dags")) == sorted(before["dags"])
 
     after = _snapshot(admin)
     assert after["runs"][LAKE_DAGS[0]] == before["runs"][LAKE_DAGS[0]] + 1
@@ -294,7 +312,7 @@ def test_people_can_do_what_their_team_may_and_nothing_else(server: Server) -> N
     total, refused = len(rec.attempts), len(denied)
     assert all(a.status != 403 for a in rec.attempts[len(denied) + 2 :])
     docs = (REPO / "docs" / "security.md").read_text()
-    match = re.search(r"makes (\d+) requests as five people; (\d+) of them are refused", docs)
+    match = re.search(r"makes (\d+) requests as six people; (\d+) of them are refused", docs)
     assert match, "docs/security.md must state the counts of the RBAC test"
     assert (int(match[1]), int(match[2])) == (total, refused), (total, refused)
 
@@ -342,17 +360,21 @@ def _has(admin: httpx.Client, role: str, permission: tuple[str, str]) -> bool:
 
 
 def test_new_member_appears_only_after_a_real_sync(server: Server) -> None:
+    """A newcomer is created and a person joining a second team gets its role, on a real run."""
     config_file = server.project / "dagyard.toml"
     original = config_file.read_text()
     config_file.write_text(
         original.replace('members = ["mart-lead@example.com"]',
-                         'members = ["mart-lead@example.com", "new.analyst@example.com"]')
+                         f'members = ["mart-lead@example.com", "new.analyst@example.com", '
+                         f'"{PLATFORM}"]')
     )  # fmt: skip
     try:
         admin = server.client(ADMIN)
         dry = server.dagyard("rbac", "sync", "--url", server.url, "--user", "admin", "--dry-run")
         assert "+ user new.analyst@example.com: roles team-mart" in dry.stdout
+        assert f"~ user {PLATFORM}: roles team-platform -> team-mart, team-platform" in dry.stdout
         assert admin.get("/auth/fab/v1/users/new.analyst@example.com").status_code == 404
+        assert _roles(admin, PLATFORM) == {"team-platform"}
         real = server.dagyard("rbac", "sync", "--url", server.url, "--user", "admin")
         assert real.returncode == 0, real.stderr
         assert "new-accounts.yaml" in real.stdout
@@ -360,19 +382,22 @@ def test_new_member_appears_only_after_a_real_sync(server: Server) -> None:
         assert password not in real.stdout + real.stderr
         newcomer = server.client("new.analyst@example.com")
         assert _dag_ids(newcomer.get("/api/v2/dags")) == sorted([*LAKE_DAGS, MART_DAG])
+        assert _roles(admin, PLATFORM) == {"team-mart", "team-platform"}
+        both = server.client(PLATFORM)
+        assert both.post(f"/api/v2/dags/{MART_DAG}/dagRuns", json={"logical_date": None}).is_success
         mode = (server.project / ".dagyard/secrets/new-accounts.yaml").stat().st_mode & 0o777
         assert mode == 0o600
     finally:
         config_file.write_text(original)
 
 
+def _roles(admin: httpx.Client, username: str) -> set[str]:
+    return {role["name"] for role in admin.get(f"/auth/fab/v1/users/{username}").json()["roles"]}
+
+
 def test_sync_refuses_wrong_credentials_plainly(server: Server) -> None:
-    env_password = {**os.environ, "DAGYARD_AIRFLOW_PASSWORD": "wrong", "COLUMNS": "300"}
-    result = subprocess.run(
-        [DAGYARD, "rbac", "sync", "--url", server.url, "--user", "admin",
-         "--project", str(server.project)],
-        capture_output=True, text=True, env=env_password, timeout=60,
-    )  # fmt: skip
+    result = server.dagyard("rbac", "sync", "--url", server.url, "--user", "admin",
+                            password="wrong")  # fmt: skip
     assert result.returncode == 1
     assert "refused the login of 'admin'" in " ".join(result.stderr.split())
 
@@ -396,11 +421,7 @@ def test_audit_shows_who_did_what(server: Server) -> None:
     assert other.returncode == 0 and "No audit entries" in other.stdout
 
     # A team member has no audit permission: a plain refusal, exit 1.
-    env = {**os.environ, "DAGYARD_AIRFLOW_PASSWORD": server.passwords()[LAKE], "COLUMNS": "300"}
-    denied = subprocess.run(
-        [DAGYARD, "audit", "--url", server.url, "--login", LAKE,
-         "--project", str(server.project)],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+    denied = server.dagyard("audit", "--url", server.url, "--login", LAKE,
+                            password=server.passwords()[LAKE])  # fmt: skip
     assert denied.returncode == 1
     assert "refused to show the audit log (403)" in " ".join(denied.stderr.split())

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
+from conftest import free_port
 from dagyard import policy, rbac
 from dagyard.cli import app
 from dagyard.config import ConfigError, load_config
@@ -164,3 +165,11 @@ def test_sync_needs_a_server(tmp_path: Path) -> None:
     root = write_config(tmp_path / "p", TEAMS)
     code, out = run(root, "rbac", "sync")
     assert code == 2 and "no --url given and no airflow_url under [security]" in out
+
+
+def test_unreachable_airflow_is_a_plain_error(tmp_path: Path, monkeypatch) -> None:
+    root = write_config(tmp_path / "p", TEAMS)
+    monkeypatch.setenv("DAGYARD_AIRFLOW_PASSWORD", "x")
+    url = f"http://127.0.0.1:{free_port()}"
+    code, out = run(root, "rbac", "sync", "--url", url, "--user", "admin")
+    assert code == 1 and f"could not talk to Airflow at {url}" in out

@@ -13,6 +13,7 @@ import pytest
 from secret_manager_fake import FakeSecretManager
 from typer.testing import CliRunner
 
+from conftest import free_port
 from dagyard import secrets
 from dagyard.cli import app
 from dagyard.config import load_config
@@ -204,3 +205,12 @@ def test_push_uses_an_injected_client(dag_repo: Path, fake: FakeSecretManager) -
     assert secrets.push(config, "prod", entry, client=client).action == "created"
     assert secrets.push(config, "prod", entry, client=client).action == "unchanged"
     assert not Workspace(dag_repo).root.exists()
+
+
+def test_unreachable_secret_manager_is_a_plain_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(secrets.ENDPOINT_VARIABLE, f"http://127.0.0.1:{free_port()}")
+    run(project, "secrets", "set", "variable", "v", "1")
+    code, out = run(project, "secrets", "push", "variable", "v")
+    assert code == 1 and "could not reach Secret Manager" in out

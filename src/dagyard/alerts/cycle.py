@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -59,12 +59,15 @@ def run_cycle(settings: AlertSettings, *, now: float | None = None) -> CycleResu
     )
     new = announced = messages = 0
     channels: set[str] = set()
+    failed: Counter[tuple[str, str]] = Counter()
     error: str | None = None
     try:
         new = collect(settings, source, store, now)
         settle(slack, store)
         compose(settings, source, slack, store, now)
-        announced, messages, channels = send(slack, store)
+        announced, messages, channels, refused = send(slack, store, failed)
+        if refused:
+            error = "Slack refused some messages: " + "; ".join(refused)
     except (SourceError, SlackUnavailable, SlackRejected) as problem:
         error = str(problem)
     finally:
@@ -99,9 +102,10 @@ def collect(settings: AlertSettings, source: AirflowSource, store: Store, now: f
     watermark = store.get_meta("watermark")
     since = (datetime.fromisoformat(watermark) if watermark else read_at) - window
     dags = source.dags()
+    owners = {d.dag_id: list(routing.owner_emails(d.owners)) for d in dags.values()}
+    paths = routing.dag_paths(config, dags.values())
     rows = []
     for failure in source.failed_task_instances(since):
-        dag = dags.get(failure.dag_id)
         rows.append(
             (
                 failure.key,
@@ -110,8 +114,8 @@ def collect(settings: AlertSettings, source: AirflowSource, store: Store, now: f
                 failure.task_id,
                 {
                     **failure._asdict(),
-                    "owners": list(routing.owner_emails(dag.owners if dag else ())),
-                    "path": routing.dag_path(config, dag),
+                    "owners": owners.get(failure.dag_id, []),
+                    "path": paths.get(failure.dag_id),
                 },
             )
         )
@@ -201,33 +205,52 @@ def compose(
             store.add_digest(digest_id, channel, payloads, [i.key for i in items], pairs)
 
 
-def send(slack: Slack, store: Store) -> tuple[int, int, set[str]]:
-    """Send every unfinished message; returns (failures announced, parts posted, channels)."""
+def send(
+    slack: Slack, store: Store, failed: Counter[tuple[str, str]] | None = None
+) -> tuple[int, int, set[str], list[str]]:
+    """Send every unfinished message: (failures announced, parts posted, channels, refusals).
+
+    A channel Slack refuses (unknown channel, bot not invited) keeps its message pending and
+    does not stop the others.
+
+    `failed` counts the announced task failures by (dag_id, owner), for metrics.
+    """
     announced = posted = 0
     channels: set[str] = set()
     by_digest: dict[str, list[Chunk]] = defaultdict(list)
     for chunk in store.open_chunks():
         by_digest[chunk.digest_id].append(chunk)
+    refused: list[str] = []
     for digest_id, chunks in by_digest.items():
         parent_ts = chunks[0].ts
-        for chunk in chunks:
-            if chunk.ts is None:
-                store.mark_attempted(digest_id, chunk.idx)
-                thread = parent_ts if chunk.idx > 0 else None
-                _channel_id, ts = slack.post(chunk.channel, chunk.payload, _marker(chunk), thread)
-                store.mark_posted(digest_id, chunk.idx, ts)
-                posted += 1
-                chunk = chunk._replace(ts=ts)
-            if chunk.idx == 0:
-                parent_ts = chunk.ts
+        try:
+            for chunk in chunks:
+                if chunk.ts is None:
+                    store.mark_attempted(digest_id, chunk.idx)
+                    thread = parent_ts if chunk.idx > 0 else None
+                    _id, ts = slack.post(chunk.channel, chunk.payload, _marker(chunk), thread)
+                    store.mark_posted(digest_id, chunk.idx, ts)
+                    posted += 1
+                    chunk = chunk._replace(ts=ts)
+                if chunk.idx == 0:
+                    parent_ts = chunk.ts
+        except SlackRejected as error:  # this channel only: the other messages still go out
+            refused.append(f"{chunks[0].channel}: {error}")
+            continue
         channel = chunks[0].channel
+        carried = store.digest_failures(digest_id)
         failing = [
             (f.dag_id, f.task_id, channel, f.data.get("end_date") or f.data.get("timestamp", ""))
-            for f in store.digest_failures(digest_id)
+            for f in carried
         ]
+        if failed is not None:
+            for f in carried:
+                if f.kind == "task":
+                    for owner in f.data.get("owners") or ["none"]:
+                        failed[(f.dag_id, owner)] += 1
         announced += store.finish_digest(digest_id, failing)
         channels.add(channel)
-    return announced, posted, channels
+    return announced, posted, channels, refused
 
 
 def _marker(chunk: Chunk) -> dict[str, object]:

@@ -7,17 +7,25 @@ with `Config.team_of`, or a more specific `[alerts] folder_channels` entry.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from dagyard.alerts.source import BrokenFile, DagInfo
 from dagyard.config import Config
 
 
-def relative_path(config: Config, fileloc: str | None, relative: str | None, bundle: str | None):
+def relative_path(
+    config: Config,
+    fileloc: str | None,
+    relative: str | None,
+    bundle: str | None,
+    dags_path: str | None = None,
+) -> str | None:
     """The file's path inside the DAGs folder, as teams and folders in the config name it."""
     if fileloc:
         try:
-            return PurePosixPath(fileloc).relative_to(config.dags_path.as_posix()).as_posix()
+            base = dags_path or config.dags_path.as_posix()
+            return PurePosixPath(fileloc).relative_to(base).as_posix()
         except ValueError:
             pass
     if relative is None:
@@ -34,6 +42,15 @@ def dag_path(config: Config, dag: DagInfo | None) -> str | None:
     if dag is None:
         return None
     return relative_path(config, dag.fileloc, dag.relative_fileloc, dag.bundle_name)
+
+
+def dag_paths(config: Config, dags: Iterable[DagInfo]) -> dict[str, str | None]:
+    """`dag_path` for many DAGs at once (the DAGs folder is resolved once)."""
+    base = config.dags_path.as_posix()
+    return {
+        d.dag_id: relative_path(config, d.fileloc, d.relative_fileloc, d.bundle_name, base)
+        for d in dags
+    }
 
 
 def broken_path(config: Config, broken: BrokenFile) -> str:

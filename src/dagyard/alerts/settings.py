@@ -22,7 +22,6 @@ class AlertSettings(NamedTuple):
     slack_token: str
     state_file: Path
     statsd: tuple[str, int] | None
-    statsd_prefix: str = "dagyard"
 
     @property
     def alerts(self):

@@ -79,7 +79,14 @@ class Slack:
         self.calls: dict[str, int] = {}
         self._channel_ids: dict[str, str] = {}
 
-    def _call(self, method: str, *, client: WebClient | None = None, **kwargs: Any) -> dict:
+    def _call(
+        self,
+        method: str,
+        *,
+        client: WebClient | None = None,
+        channel: str | None = None,
+        **kwargs: Any,
+    ) -> dict:
         self.calls[method] = self.calls.get(method, 0) + 1
         try:
             response = (client or self.client).api_call(method, **kwargs)
@@ -92,7 +99,7 @@ class Slack:
                     f"Slack is unavailable ({method}: HTTP {status}, {code or 'no answer'}); "
                     "the next cycle will send what is pending"
                 ) from None
-            raise SlackRejected(_explain(method, code or f"HTTP {status}")) from None
+            raise SlackRejected(_explain(method, code or f"HTTP {status}", channel)) from None
         except _NETWORK_ERRORS as error:
             raise SlackUnavailable(
                 f"could not reach Slack ({method}: {error.__class__.__name__}: {error}); "
@@ -132,7 +139,9 @@ class Slack:
         started = time.time()
         for attempt in range(self.retries + 1):
             try:
-                data = self._call("chat.postMessage", client=self.poster, json=body)
+                data = self._call(
+                    "chat.postMessage", client=self.poster, channel=channel, json=body
+                )
                 return data["channel"], data["ts"]
             except SlackUnavailable:
                 if attempt == self.retries:
@@ -186,7 +195,7 @@ class Slack:
                 params["ts"] = thread_ts
             if cursor:
                 params["cursor"] = cursor
-            data = self._call(method, http_verb="GET", params=params)
+            data = self._call(method, http_verb="GET", channel=channel, params=params)
             for message in data.get("messages", []):
                 meta = message.get("metadata") or {}
                 if meta.get("event_type") == EVENT_TYPE and meta.get("event_payload") == marker:
@@ -201,7 +210,7 @@ def _explain(method: str, code: str, channel: str | None = None) -> str:
         "invalid_auth": "the Slack bot token is not valid; set SLACK_BOT_TOKEN to the bot's token",
         "not_authed": "no Slack bot token was given; set SLACK_BOT_TOKEN",
         "channel_not_found": (
-            f"the Slack channel {channel or ''} does not exist or the bot cannot see it; "
+            f"the Slack channel {channel or '(unnamed)'} does not exist or the bot cannot see it; "
             "check the channel names in dagyard.toml and invite the bot"
         ),
         "not_in_channel": "the bot is not a member of the channel; invite it with /invite",

@@ -11,6 +11,7 @@ import typer
 from dagyard.cli import alerts, dev, init, run
 from dagyard.cli import audit as audit_cli
 from dagyard.cli import check as check_cli
+from dagyard.cli import db as db_cli
 from dagyard.cli import deploy as deploy_cli
 from dagyard.cli import deps as deps_cli
 from dagyard.cli import rbac as rbac_cli
@@ -27,6 +28,7 @@ app.add_typer(dev.app, name="dev")
 app.add_typer(deploy_cli.app, name="deploy")
 app.add_typer(deps_cli.app, name="deps")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(db_cli.app, name="db")
 app.command(name="init")(init.init_command)
 app.command(name="check")(check_cli.check_command)
 app.command(name="run")(run.run_command)

@@ -9,10 +9,10 @@ from typing import Annotated, NoReturn
 
 import httpx
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from dagyard import audit, rbac
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, fail, open_project
+from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, err_console, open_project
 from dagyard.cli.rbac import PASSWORD_VARIABLE, USER_VARIABLE
 from dagyard.dev.client import LocalApi
 from dagyard.dev.session import read_running_state
@@ -20,8 +20,11 @@ from dagyard.workspace import Workspace
 
 
 def fail_plain(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
-    """`fail`, with the text printed as written (no rich markup: `[security]` stays)."""
-    fail(escape(message), escape(hint) if hint else None, code=code)
+    """Like `fail`, but the text is printed as written (`[security]` is not rich markup)."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
+    if hint:
+        err_console.print(Text.assemble("  ", ("hint:", "dim"), " ", hint))
+    raise typer.Exit(code)
 
 
 def audit_command(

@@ -94,6 +94,14 @@ def check_command(
     if missing and not changed:
         fail(f"{missing[0]} does not exist", "check the path (relative to this folder)", EXIT_USAGE)
 
+    if changed or staged:
+        try:
+            from dagyard.parsing.discovery import git_root
+
+            git_root(config.root)
+        except GitError as error:
+            fail(f"git: {error}", "run this in a git repository, or pass file paths", EXIT_USAGE)
+
     from dagyard.rules._engine import Checker
 
     with console.status("Importing Airflow", spinner="dots") if _fancy(output_format) else _null():
@@ -184,7 +192,13 @@ def _write_baseline(checker, report) -> None:
     from dagyard.rules import hardcoded_secret
     from dagyard.rules._base import Context
 
-    ctx = Context(config=checker.config, files=report.files, other_dag_ids={})
+    modules = {Path(m) for f in report.files if f.result for m in f.result.modules}
+    ctx = Context(
+        config=checker.config,
+        files=report.files,
+        other_dag_ids={},
+        scanned_modules=tuple(sorted(modules)),
+    )
     secrets = hardcoded_secret.scan(ctx)
     path = checker.config.root / checker.config.check.secrets_baseline
     count = hardcoded_secret.write_baseline(path, checker.config.root, secrets)

@@ -6,19 +6,30 @@ import os
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import httpx
 import typer
 import yaml
-from rich.markup import escape
+from rich.text import Text
 
 from dagyard import rbac
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, fail, open_project, relative
+from dagyard.cli._common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    console,
+    err_console,
+    open_project,
+    relative,
+)
 from dagyard.config import Config
 from dagyard.workspace import Workspace, write_private
 
 
 def fail_plain(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
-    """`fail`, with the text printed as written (no rich markup: `[security]` stays)."""
-    fail(escape(message), escape(hint) if hint else None, code=code)
+    """Like `fail`, but the text is printed as written (`[security]` is not rich markup)."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
+    if hint:
+        err_console.print(Text.assemble("  ", ("hint:", "dim"), " ", hint))
+    raise typer.Exit(code)
 
 
 app = typer.Typer(
@@ -57,7 +68,8 @@ def show_command(project: ProjectOption = None) -> None:
     for name, team in sorted(config.teams.items()):
         readers = ", ".join(rbac.readers_of(config, name)) or "no other team"
         extra = ", ".join(team.permissions) or "nothing else"
-        console.print(f"[bold]{rbac.team_role(name)}[/] ({len(team.members)} people)")
+        people = f"{len(team.members)} {'person' if len(team.members) == 1 else 'people'}"
+        console.print(f"[bold]{rbac.team_role(name)}[/] ({people})")
         console.print(f"  edits and runs the DAGs in: {', '.join(team.folders) or '(no folder)'}")
         console.print(f"  its DAGs are readable by: {readers}")
         console.print(f"  may also: {extra}")
@@ -130,6 +142,11 @@ def sync_command(
             api.close()
     except rbac.RbacError as error:
         _fail_on(error)
+    except httpx.HTTPError as error:
+        fail_plain(
+            f"could not talk to Airflow at {base_url}: {error}",
+            "check the URL, and that the API server is running and reachable from here",
+        )
     console.print(f"Made {len(todo)} change(s) on {base_url}.")
     if passwords:
         path = _save_passwords(Workspace(config.root), passwords)

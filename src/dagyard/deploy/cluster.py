@@ -103,6 +103,7 @@ class Cluster:
     def kill(self, name: str, signum: int = signal.SIGKILL) -> float:
         """Send `signum` to component `name` and all its descendants; returns when it was sent."""
         process = self.processes[name]
+        process.expected_exit = True  # type: ignore[attr-defined]
         try:
             parent = psutil.Process(process.pid)
             family = [parent, *parent.children(recursive=True)]

@@ -189,7 +189,8 @@ class DevSession:
         self.group.start(
             components.api_server("execution-api", execution_socket, "execution", nice=10)
         )
-        self.group.start(components.airflow_command("scheduler", "scheduler"))
+        # Task logs are local files: no worker log server (it would listen on every interface).
+        self.group.start(components.airflow_command("scheduler", "scheduler", "--skip-serve-logs"))
         self.group.start(components.airflow_command("dag-processor", "dag-processor"))
         if needs_triggerer(self.config, [b.path for b in self.bundles]):
             self.group.start(components.airflow_command("triggerer", "triggerer"))

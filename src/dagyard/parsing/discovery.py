@@ -8,6 +8,7 @@ is staged for the next commit.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from pathlib import Path
 from typing import NamedTuple
@@ -67,10 +68,8 @@ def git_root(path: Path) -> Path:
 def default_base(root: Path, branch: str | None = None) -> str:
     """The merge base of HEAD with the default branch (`origin/HEAD`, main or master)."""
     candidates = [branch] if branch else []
-    try:
+    with contextlib.suppress(GitError):
         candidates.append(_git(root, "symbolic-ref", "--short", "refs/remotes/origin/HEAD").strip())
-    except GitError:
-        pass
     candidates += ["origin/main", "origin/master", "main", "master"]
     for ref in candidates:
         try:

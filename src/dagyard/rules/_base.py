@@ -50,10 +50,10 @@ class Context(NamedTuple):
     files: list[CheckedFile]
     other_dag_ids: dict[str, list[Path]]
     base: str | None = None
-    base_dag_ids: dict[str, Path] = {}
+    base_dag_ids: dict[str, Path] | None = None
     deleted: tuple[Path, ...] = ()
     scanned_modules: tuple[Path, ...] = ()
-    secret_scans: dict[Path, list] = {}
+    secret_scans: dict[Path, list] | None = None
     ruff_diagnostics: list[dict] | None = None
 
     def relative(self, path: Path | str) -> str:

@@ -15,7 +15,7 @@ from dagyard.config import Config
 from dagyard.parsing import discovery, pool, runtime
 from dagyard.parsing.imports import ImportGraph, build_graph, dependents
 from dagyard.parsing.loader import LoadResult
-from dagyard.parsing.source import Source
+from dagyard.parsing.source import Source, quick_dag_ids
 from dagyard.rules import RULES, airflow_ruff, hardcoded_secret
 from dagyard.rules._base import CheckedFile, Context, Finding, Issue
 
@@ -64,6 +64,7 @@ class Checker:
         runtime.prepare(config)
         self._graph: ImportGraph | None = None
         self._files: list[Path] | None = None
+        self._ids_cache: dict[Path, tuple[int, list[str]]] = {}
         self.search_paths = [config.dags_path, config.root.resolve()]
 
     # --- which files ---------------------------------------------------------------------
@@ -132,7 +133,7 @@ class Checker:
         return Targets(self._expand(wanted))
 
     def targets_changed(self, base: str | None = None, staged: bool = False) -> Targets:
-        """DAG files changed against `base` (or staged), plus DAG files importing changed modules."""
+        """DAG files changed against `base` (or staged), plus the DAG files importing them."""
         branch = self.config.check.base_branch
         root = self.config.root
         if not staged and base is None:
@@ -194,6 +195,8 @@ class Checker:
         ruff = airflow_ruff.start(files, config.root) if "DY150" in enabled else None
         pool.warm_up(self._libraries(files))
         scan = "DY130" in enabled
+        if scan:
+            hardcoded_secret.warm_up()
         results = pool.load_many(
             files,
             jobs=config.check.jobs,
@@ -290,12 +293,21 @@ class Checker:
         for path in self.python_files():
             if path in checked or not self.is_dag_candidate(path):
                 continue
-            source = Source(path)
-            if "dag" not in source.text.lower():
-                continue
-            for dag_id in source.static_dag_ids():
+            for dag_id in self._quick_ids(path):
                 found.setdefault(dag_id, []).append(path)
         return found
+
+    def _quick_ids(self, path: Path) -> list[str]:
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            return []
+        cached = self._ids_cache.get(path)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        ids = quick_dag_ids(path.read_text(encoding="utf-8", errors="replace"))
+        self._ids_cache[path] = (stamp, ids)
+        return ids
 
     def _base_dag_ids(self, targets: Targets) -> dict[str, Path]:
         if targets.base is None:

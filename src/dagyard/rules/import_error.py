@@ -45,6 +45,8 @@ def hint_for(message: str) -> str:
         return "the name is not defined: import it or fix its spelling"
     if message.startswith("TypeError") and "argument" in message:
         return "an argument is wrong or no longer exists; check the operator's documentation"
+    if "Timetable" in message or "cron" in message:
+        return 'use a valid cron expression ("minute hour day month weekday") or a preset'
     if "Cycle" in message or "cycle" in message:
         return "tasks depend on each other in a circle; remove one of the >> links"
     return "fix the error on this line, then run `dagyard check` again"
@@ -58,7 +60,10 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
         if error.kind != "import":
             continue
         where = Path(error.file)
+        line = error.line
+        if line is None and "Timetable" in error.message:
+            line = file.source.keyword_line("schedule")
         message = f"Airflow cannot load this file: {error.message}"
         if where.resolve() != file.path:
             message += f" (while loading {file.relative})"
-        yield Issue(message, hint_for(error.message), where, error.line)
+        yield Issue(message, hint_for(error.message), where, line)

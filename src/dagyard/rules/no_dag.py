@@ -1,8 +1,8 @@
 """DY103 no-dag: a file looks like a DAG file but Airflow would find no DAG in it.
 
 What it does
-    Reports a file of the DAGs folder that (a) mentions Airflow and DAGs but defines no DAG
-    when loaded, or (b) defines a DAG but lacks the words "airflow" and "dag", so Airflow's
+    Reports a file of the DAGs folder that (a) writes a DAG (`DAG(...)`, `@dag`) but defines
+    no DAG when loaded, or (b) defines a DAG but lacks the words "airflow" and "dag", so Airflow's
     default "safe mode" skips it without a word. Shared modules imported by other files and
     `__init__.py` files are not DAG files and are not reported.
 
@@ -38,9 +38,9 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
     if result is None or result.errors:
         return
     heuristic = looks_like_dag_file(file.source.text.encode())
-    if heuristic and not result.dags:
+    if heuristic and not result.dags and file.source.dag_calls():
         yield Issue(
-            "this file mentions Airflow and DAGs but defines no DAG",
+            "this file writes a DAG but Airflow finds no DAG in it when loading it",
             "create the DAG at the top level (for a @dag function, call it at the end of the "
             "file); shared code belongs in a module imported by DAG files",
             file.path,

@@ -53,7 +53,8 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
     domains = ctx.config.owners.email_domains
     example = f"name@{domains[0]}" if domains else "name@company.com"
     for dag in file.result.dags:
-        owners = sorted({o.strip() for t in dag.tasks for o in t.owner.split(",")} or {""})
+        written = [t.owner for t in dag.tasks] or [dag.owner]
+        owners = sorted({o.strip() for owner in written for o in owner.split(",")})
         for owner in owners:
             why = problem(owner, domains)
             if why is None:

@@ -34,7 +34,8 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
     if result is None or result.parse_seconds is None or result.parse_seconds <= budget:
         return
     yield Issue(
-        f"Airflow needs {result.parse_seconds:.1f} s to load this file (the budget is {budget:g} s)",
+        f"Airflow needs {result.parse_seconds:.1f} s to load this file "
+        f"(the budget is {budget:g} s)",
         "move slow top-level work (queries, API calls, heavy imports) into tasks",
         file.path,
         None,

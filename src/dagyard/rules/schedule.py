@@ -54,12 +54,12 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
                     keyword(call, old).lineno,
                 )
         value = keyword(call, "schedule")
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            if not valid_cron(value.value):
-                yield Issue(
-                    f"the schedule '{value.value}' is not a valid cron expression or preset",
-                    'use five fields "minute hour day month weekday" (e.g. "0 6 * * *") or a '
-                    "preset such as @daily; https://crontab.guru explains a cron line",
-                    file.path,
-                    value.lineno,
-                )
+        literal = isinstance(value, ast.Constant) and isinstance(value.value, str)
+        if literal and not valid_cron(value.value):
+            yield Issue(
+                f"the schedule '{value.value}' is not a valid cron expression or preset",
+                'use five fields "minute hour day month weekday" (e.g. "0 6 * * *") or a '
+                "preset such as @daily; https://crontab.guru explains a cron line",
+                file.path,
+                value.lineno,
+            )

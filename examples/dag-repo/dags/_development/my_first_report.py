@@ -13,7 +13,7 @@ from airflow.sdk import DAG, BaseHook, Variable
 from common.defaults import default_args
 
 
-def describe_source() -> str:
+def read_source() -> str:
     connection = BaseHook.get_connection("reporting_api")
     table = Variable.get("report_table", default="analytics.daily_report")
     print(f"Reading from {connection.host} into {table}")
@@ -29,9 +29,9 @@ with DAG(
     default_args=default_args("analyst@example.com"),
     doc_md=__doc__,
 ):
-    describe = PythonOperator(task_id="describe_source", python_callable=describe_source)
+    describe_source = PythonOperator(task_id="describe_source", python_callable=read_source)
     announce = BashOperator(
         task_id="announce",
         bash_command="echo 'report table: {{ ti.xcom_pull(task_ids=\"describe_source\") }}'",
     )
-    describe >> announce
+    describe_source >> announce

@@ -9,7 +9,7 @@ from airflow.sdk import DAG
 from common.defaults import default_args
 
 
-def check_row_count(**context) -> int:
+def count_rows(**context) -> int:
     rows = 1200
     print(f"{rows} rental events for {context['ds']}")
     return rows
@@ -24,6 +24,6 @@ with DAG(
     default_args=default_args("lake-team@example.com"),
 ):
     extract = BashOperator(task_id="extract", bash_command="echo extracting {{ ds }}")
-    count = PythonOperator(task_id="check_row_count", python_callable=check_row_count)
+    check_row_count = PythonOperator(task_id="check_row_count", python_callable=count_rows)
     publish = BashOperator(task_id="publish", bash_command="echo published")
-    extract >> count >> publish
+    extract >> check_row_count >> publish

@@ -1,0 +1,311 @@
+"""`dagyard db clean`: Airflow's own `db clean`, driven by the retention in `dagyard.toml`.
+
+The work is done by `airflow.utils.db_cleanup` (the code behind `airflow db clean`) in a child
+process that imports Airflow against the chosen metadata DB; this module plans it, runs it and
+reports. On top of what `airflow db clean` does:
+
+* a retention per table (`[cleanup] tables = {log = 30}`), else `retention_days`;
+* a dry-run summary (rows per table) always comes first;
+* the latest run of every DAG is kept with its task instances, whatever its age or type;
+* rows are moved and deleted in batches (one short transaction each), and every archive table
+  it creates is dropped, or exported to CSV and then dropped: no `_airflow_deleted__*` left;
+* the report says what was removed per table (cascades included), how fast, and the longest
+  single transaction.
+
+Run the child with `python -m dagyard.maintenance plan|clean SPEC_JSON`; it prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+ARCHIVE_PREFIX = "_airflow_deleted__"
+# Tables whose rows belong to a DAG run; rows of each DAG's latest run are never removed.
+RUN_TABLES = ("task_instance", "task_instance_history", "xcom")
+KEEP_LATEST_RUN_ROWS = (
+    "NOT EXISTS (SELECT 1 FROM dag_run kept WHERE kept.dag_id = base.dag_id "
+    "AND kept.run_id = base.run_id AND kept.run_after = "
+    "(SELECT max(k2.run_after) FROM dag_run k2 WHERE k2.dag_id = kept.dag_id))"
+)
+KEEP_LATEST_RUN = (
+    "base.run_after < (SELECT max(k2.run_after) FROM dag_run k2 WHERE k2.dag_id = base.dag_id)"
+)
+
+
+class CleanError(Exception):
+    """The clean-up could not run; the message says why and what to do."""
+
+
+class TablePlan(NamedTuple):
+    """One table: rows older than `before` that the clean-up would remove."""
+
+    table: str
+    before: str
+    rows: int
+
+
+class TableResult(NamedTuple):
+    """One table after the clean-up: rows removed (including cascades), time, batches."""
+
+    table: str
+    before: str
+    planned: int
+    removed: int
+    seconds: float
+
+
+class CleanResult(NamedTuple):
+    """What a clean-up did."""
+
+    tables: list[TableResult]
+    longest_transaction: float
+    archives_left: list[str]
+    exported: list[str]
+    seconds: float
+
+    @property
+    def removed(self) -> int:
+        """Rows removed in total."""
+        return sum(t.removed for t in self.tables)
+
+
+def cutoffs(retention_days: int, per_table: dict[str, int], now: datetime) -> dict[str, str]:
+    """ISO timestamp before which each configured table is cleaned ("*" is the default)."""
+    found = {"*": (now - timedelta(days=retention_days)).isoformat()}
+    for table, days in per_table.items():
+        found[table] = (now - timedelta(days=days)).isoformat()
+    return found
+
+
+def run_worker(env: dict[str, str], action: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run `plan` or `clean` in a child process with Airflow's settings in `env`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dagyard.maintenance", action, json.dumps(spec)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+        raise CleanError(
+            "the clean-up stopped with an error:\n  " + "\n  ".join(detail)
+            if detail
+            else "the clean-up stopped without saying why"
+        )
+    answer = json.loads(lines[-1])
+    if "error" in answer:
+        raise CleanError(answer["error"])
+    return answer
+
+
+def plan_from(answer: dict[str, Any]) -> list[TablePlan]:
+    """Decode the child's plan."""
+    return [TablePlan(**item) for item in answer["plan"]]
+
+
+def result_from(answer: dict[str, Any]) -> CleanResult:
+    """Decode the child's result."""
+    return CleanResult(
+        tables=[TableResult(**t) for t in answer["tables"]],
+        longest_transaction=answer["longest_transaction"],
+        archives_left=answer["archives_left"],
+        exported=answer["exported"],
+        seconds=answer["seconds"],
+    )
+
+
+# --- in the child process (Airflow imported) ------------------------------------------------
+
+
+def _configs(spec: dict[str, Any]) -> list[tuple[str, Any, datetime]]:
+    """(table, Airflow's table config with our filters, cut-off) in a safe order."""
+    from airflow.utils import db_cleanup
+    from sqlalchemy import text
+
+    names, configs = db_cleanup._effective_table_names(table_names=spec.get("tables") or None)
+    chosen = []
+    for name in names:
+        config = configs[name]
+        before = datetime.fromisoformat(spec["cutoffs"].get(name, spec["cutoffs"]["*"]))
+        filters = list(config.extra_filters or [])
+        if name in RUN_TABLES:
+            filters.append(text(KEEP_LATEST_RUN_ROWS))
+        if name == "dag_run":
+            filters.append(text(KEEP_LATEST_RUN))
+        copy = db_cleanup._TableConfig(
+            **{
+                field: getattr(config, field)
+                for field in (
+                    "table_name",
+                    "recency_column_name",
+                    "extra_columns",
+                    "dag_id_column_name",
+                    "keep_last",
+                    "keep_last_filters",
+                    "keep_last_group_by",
+                    "dependent_tables",
+                    "skip_if_referenced",
+                    "referenced_pk_column",
+                )
+            },
+            extra_filters=filters,
+        )
+        chosen.append((name, copy, before))
+    return chosen
+
+
+def _query(config: Any, before: datetime, session: Any) -> Any:
+    from airflow.utils import db_cleanup
+
+    return db_cleanup._build_query(
+        **{**config.__dict__, "clean_before_timestamp": before}, session=session
+    )
+
+
+def _count(session: Any, query: Any) -> int:
+    from sqlalchemy import func, select
+
+    return session.scalars(select(func.count()).select_from(query.subquery())).one()
+
+
+def _existing(session: Any) -> set[str]:
+    from sqlalchemy import inspect
+
+    return set(inspect(session.bind).get_table_names())
+
+
+def _table_rows(session: Any, tables: list[str]) -> dict[str, int]:
+    from sqlalchemy import text
+
+    return {t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+
+
+def worker_plan(spec: dict[str, Any]) -> dict[str, Any]:
+    """Dry run: rows per table that the clean-up would remove."""
+    from airflow.utils.session import create_session
+
+    plan = []
+    with create_session() as session:
+        existing = _existing(session)
+        for name, config, before in _configs(spec):
+            if name in existing:
+                rows = _count(session, _query(config, before, session))
+                plan.append({"table": name, "before": before.isoformat(), "rows": rows})
+    return {"plan": plan}
+
+
+def worker_clean(spec: dict[str, Any]) -> dict[str, Any]:
+    """Delete in batches, drop or export the archives, and measure."""
+    from airflow.settings import engine
+    from airflow.utils import db_cleanup
+    from airflow.utils.session import create_session
+    from sqlalchemy import event
+
+    longest = [0.0]
+    begun: dict[int, float] = {}
+
+    def on_begin(conn: Any) -> None:
+        begun[id(conn)] = time.perf_counter()
+
+    def on_end(conn: Any) -> None:
+        started = begun.pop(id(conn), None)
+        if started is not None:
+            longest[0] = max(longest[0], time.perf_counter() - started)
+
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine, "commit", on_end)
+    event.listen(engine, "rollback", on_end)
+    export_dir = spec.get("export_dir")
+    skip_archive = not export_dir
+    started = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    exported: list[str] = []
+    with create_session() as session:
+        existing = _existing(session)
+        chosen = [c for c in _configs(spec) if c[0] in existing]
+        tables = [name for name, _c, _b in chosen]
+        rows_before = _table_rows(session, tables)
+        session.commit()
+        for name, config, before in chosen:
+            table_started = time.perf_counter()
+            query = _query(config, before, session)
+            planned = _count(session, query)
+            session.commit()
+            if planned:
+                db_cleanup._do_delete(
+                    query=query,
+                    orm_model=config.orm_model,
+                    skip_archive=skip_archive,
+                    session=session,
+                    batch_size=spec["batch_size"],
+                )
+            session.commit()
+            if export_dir and planned:
+                Path(export_dir).mkdir(parents=True, exist_ok=True)
+                archives = [
+                    t for t in _existing(session) if t.startswith(f"{ARCHIVE_PREFIX}{name}__")
+                ]
+                for archive in sorted(archives):
+                    db_cleanup._dump_table_to_file(
+                        target_table=archive,
+                        file_path=str(Path(export_dir) / f"{archive}.csv"),
+                        export_format="csv",
+                        session=session,
+                    )
+                    exported.append(f"{archive}.csv")
+                db_cleanup.drop_archived_tables(
+                    table_names=[name], needs_confirm=False, session=session
+                )
+                session.commit()
+            results.append(
+                {
+                    "table": name,
+                    "before": before.isoformat(),
+                    "planned": planned,
+                    "removed": 0,
+                    "seconds": round(time.perf_counter() - table_started, 3),
+                }
+            )
+        rows_after = _table_rows(session, tables)
+        for item in results:
+            item["removed"] = rows_before[item["table"]] - rows_after[item["table"]]
+        leftovers = sorted(t for t in _existing(session) if t.startswith(ARCHIVE_PREFIX))
+        session.commit()
+    return {
+        "tables": results,
+        "longest_transaction": round(longest[0], 3),
+        "archives_left": leftovers,
+        "exported": exported,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def _main(argv: list[str]) -> int:
+    action, spec = argv[1], json.loads(argv[2])
+    real_stdout = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            answer = worker_plan(spec) if action == "plan" else worker_clean(spec)
+    except Exception as error:  # reported to the parent as a plain message
+        answer = {"error": f"{error.__class__.__name__}: {error}"}
+    real_stdout.write(json.dumps(answer) + "\n")
+    real_stdout.flush()
+    return 0
+
+
+def now_utc() -> datetime:
+    """The current time (UTC)."""
+    return datetime.now(UTC)
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv))

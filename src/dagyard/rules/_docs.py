@@ -1,0 +1,121 @@
+"""docs/rules.md, written from the rules themselves (so the page cannot drift from the code).
+
+Regenerate with `python -m dagyard.rules._docs > docs/rules.md`; a test compares them.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from dagyard.rules import RULES
+
+SECTIONS = ("What it does", "Why it matters", "Example", "Fix")
+
+INTRO = """# dagyard check — rules
+
+`dagyard check` loads every DAG file the way Airflow does, each in its own forked child process
+(Airflow is imported once), then applies the rules below. Each rule has a stable id, a default
+severity, a plain-language message and a fix hint.
+
+## Using the rules
+
+- **Run**: `dagyard check` (whole repo), `dagyard check dags/team/x.py` (files; a shared module
+  checks every DAG file that imports it), `dagyard check --changed [--base REF]` (changed against
+  the merge base with the default branch, plus the DAG files importing changed modules),
+  `dagyard check --staged` (pre-commit), `dagyard check --watch` (re-check on save).
+- **Output**: `--format text` (default), `json`, `github` (workflow annotations), `sarif`;
+  `--output FILE` writes it to a file.
+- **Exit codes**: 0 no finding at error severity; 1 at least one; 2 usage or configuration error.
+- **Explain a rule**: `dagyard check --explain DY110`; list them with `dagyard check --list-rules`.
+- **Silence one finding**: put `# dagyard: ignore[DY110]` at the end of the line the finding
+  points at (several ids: `ignore[DY110, DY141]`; every rule: `# dagyard: ignore`). For a whole
+  file: `# dagyard: ignore-file[DY141]` on any line.
+- **Configure** in `dagyard.toml`:
+
+```toml
+[check]
+disable = ["DY147"]                  # rules that do not run
+severity = { DY140 = "error" }       # "error" fails the check, "warning" does not
+max_tasks = 100                      # DY145
+max_parse_seconds = 2.0              # DY146
+timeout_seconds = 30                 # a file loading longer is stopped (DY102)
+memory_mb = 2048                     # memory cap per file (DY102)
+jobs = 2                             # files loaded in parallel
+secrets_baseline = ".secrets.baseline"   # accepted DY130 findings
+base_branch = "main"                 # default branch for --changed (else origin/HEAD, main, master)
+stand_in_variables = { report_table = "analytics.daily" }
+stand_in_connections = { warehouse = "postgresql://user:pass@stand-in.invalid/db" }
+```
+
+Owner domains come from `[owners] email_domains`, pod operators from `[kubernetes] pod_operators`,
+teams and their folders from `[teams.NAME] folders`.
+
+## Variables and connections while checking (stand-ins)
+
+A DAG file may read a variable or a connection at the top level (`Variable.get("x")`,
+`BaseHook.get_connection("db")`). `dagyard check` never reaches a database or a secrets manager:
+it configures Airflow with a stand-in secrets backend
+(`dagyard.parsing.standins.StandInSecretsBackend`) and a scratch `AIRFLOW_HOME`. Each look-up
+gets, in order: the environment variable Airflow itself reads (`AIRFLOW_VAR_X`,
+`AIRFLOW_CONN_DB`); the value in `[check] stand_in_variables` / `stand_in_connections`; a
+placeholder: the text `dagyard-stand-in-<key>` for a variable (`{}` when the code asks for JSON),
+a `generic` connection to host `stand-in.invalid` with login and password `stand-in`. Nobody's
+DAG code changes. (Reading variables at the top level still makes Airflow query its database at
+every parse in production: prefer reading them inside tasks or with `{{ var.value.x }}`.)
+
+## Secrets baseline
+
+`DY130` findings you accept (a test fixture, a public key) are recorded, as hashes only, in the
+detect-secrets baseline file `.secrets.baseline`: run `dagyard check --all --update-baseline` and
+commit the file. A line may also carry detect-secrets' own marker `# pragma: allowlist secret`.
+
+## The rules
+"""
+
+
+def _sections(doc: str) -> dict[str, str]:
+    found: dict[str, list[str]] = {}
+    current = None
+    for line in textwrap.dedent("\n".join(doc.splitlines()[1:])).splitlines():
+        if line.strip() in SECTIONS:
+            current = line.strip()
+            found[current] = []
+        elif current:
+            found[current].append(line)
+    return {name: textwrap.dedent("\n".join(lines)).strip() for name, lines in found.items()}
+
+
+def _prose(text: str) -> str:
+    paragraphs = []
+    for block in text.split("\n\n"):
+        lines = [line.strip() for line in block.splitlines()]
+        if lines and lines[0].startswith("- "):
+            items: list[str] = []
+            for line in lines:
+                if line.startswith("- "):
+                    items.append(line)
+                else:
+                    items[-1] += " " + line
+            paragraphs.append("\n".join(items))
+        else:
+            paragraphs.append(" ".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def rules_markdown() -> str:
+    """The whole docs/rules.md page."""
+    out = [INTRO, "| id | name | default severity | what |", "|---|---|---|---|"]
+    out += [f"| [{r.ID}](#{r.ID.lower()}) | {r.NAME} | {r.SEVERITY} | {r.SUMMARY} |" for r in RULES]
+    for rule in RULES:
+        doc = (rule.__doc__ or "").strip()
+        title = doc.splitlines()[0].split(": ", 1)[1]
+        out += ["", f"### {rule.ID}", "", f"**{rule.NAME}** ({rule.SEVERITY}): {title}"]
+        for name, text in _sections(doc).items():
+            code = name == "Example" or (name == "Fix" and not text.rstrip().endswith("."))
+            body = f"```python\n{text}\n```" if code else _prose(text)
+            out += ["", f"*{name}*", "", body]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(rules_markdown(), end="")

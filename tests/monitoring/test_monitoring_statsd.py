@@ -1,0 +1,196 @@
+"""Airflow's real statsd packets from `dagyard dev`, mapped the way the dashboard expects."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from statsd_mapping_glob import Mapper
+
+from dagyard.airflow_env import metrics_env
+from dagyard.alerts import heartbeat
+from dagyard.config import load_config
+from dagyard.deploy.monitoring import DASHBOARD_FILE, MAPPING_FILE, RULES_FILE
+
+HERE = Path(__file__).resolve().parent
+METRIC = re.compile(r"\b((?:airflow|dagyard)_[a-z_]+)")
+SUFFIXES = ("_bucket", "_sum", "_count")
+
+
+def _root_conftest():
+    path = HERE.parent / "conftest.py"
+    spec = importlib.util.spec_from_file_location("dagyard_tests_root_monitoring", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_root = _root_conftest()
+
+FAILING_DAG = '''"""Fails on purpose, so failure metrics are sent."""
+from datetime import datetime
+
+from airflow.sdk import dag, task
+
+
+@dag(dag_id="metrics_fail", schedule=None, start_date=datetime(2024, 1, 1), catchup=False,
+     default_args={"owner": "analyst@example.com", "retries": 0})
+def metrics_fail():
+    @task
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    boom()
+
+
+metrics_fail()
+'''
+
+
+class Receiver:
+    """A UDP socket collecting statsd lines in a thread."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.lines: list[str] = []
+        self.running = True
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while self.running:
+            try:
+                data = self.sock.recv(65535)
+            except TimeoutError:
+                continue
+            self.lines.extend(line for line in data.decode().splitlines() if line)
+
+    def names(self) -> set[str]:
+        return {line.split(":", 1)[0] for line in list(self.lines)}
+
+    def wait_for(self, *needles: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            missing = [n for n in needles if n not in self.names()]
+            if not missing:
+                return
+            assert time.monotonic() < deadline, f"never received {missing}"
+            time.sleep(0.5)
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def _dashboard_metrics() -> set[str]:
+    dashboard = json.loads(DASHBOARD_FILE.read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    return {m for e in exprs for m in METRIC.findall(e)}
+
+
+def _rule_metrics() -> set[str]:
+    rules = yaml.safe_load(RULES_FILE.read_text())
+    exprs = [r["expr"] for g in rules["groups"] for r in g["rules"]]
+    return {m for e in exprs for m in METRIC.findall(e)}
+
+
+def _base(name: str) -> str:
+    for suffix in SUFFIXES:
+        if name.endswith(suffix):
+            return name.removesuffix(suffix)
+    return name
+
+
+def test_every_dashboard_and_rule_metric_comes_from_the_mapping():
+    produced = Mapper(MAPPING_FILE).names()
+    used = _dashboard_metrics() | _rule_metrics()
+    assert len(used) >= 12
+    assert {_base(m) for m in used} <= produced, {_base(m) for m in used} - produced
+
+
+def test_metrics_env_only_when_configured(dag_repo: Path):
+    assert metrics_env(load_config(dag_repo)) == {}
+    with (dag_repo / "dagyard.toml").open("a") as toml:
+        toml.write('\n[monitoring]\nstatsd_host = "127.0.0.1"\nstatsd_port = 9999\n')
+    env = metrics_env(load_config(dag_repo))
+    assert env["AIRFLOW__METRICS__STATSD_ON"] == "True"
+    assert env["AIRFLOW__METRICS__STATSD_PORT"] == "9999"
+
+
+@pytest.mark.timeout(600)
+def test_real_airflow_statsd_packets_map_to_the_dashboards_metrics(dag_repo: Path):
+    receiver = Receiver()
+    with (dag_repo / "dagyard.toml").open("a") as toml:
+        toml.write(f'\n[monitoring]\nstatsd_host = "127.0.0.1"\nstatsd_port = {receiver.port}\n')
+    (dag_repo / "dags" / "_development" / "metrics_fail.py").write_text(FAILING_DAG)
+    dev = _root.start_dev(dag_repo)
+    try:
+        receiver.wait_for(
+            "airflow.scheduler_heartbeat",
+            "airflow.dag_processor_heartbeat",
+            "airflow.dag_processing.import_errors",
+            "airflow.dag_processing.total_parse_time",
+        )
+        with httpx.Client(
+            base_url=dev.url, headers={"Authorization": f"Bearer {dev.token()}"}, timeout=30
+        ) as http:
+            http.patch("/api/v2/dags/metrics_fail", json={"is_paused": False}).raise_for_status()
+            http.post(
+                "/api/v2/dags/metrics_fail/dagRuns", json={"logical_date": None}
+            ).raise_for_status()
+        receiver.wait_for("airflow.ti.finish.metrics_fail.boom.failed", "airflow.ti_failures")
+    finally:
+        dev.stop()
+    # the alerter's own metrics, as a cycle sends them
+    lines = heartbeat.statsd_lines(
+        ok=True, announced=1, pending=0, now=time.time(), failed={("metrics_fail", "a@x.com"): 1}
+    )
+    heartbeat.send(("127.0.0.1", receiver.port), lines)
+    receiver.wait_for("dagyard.alerter.heartbeat", "dagyard.alerter.last_success", timeout=10)
+    receiver.close()
+
+    mapper = Mapper(MAPPING_FILE)
+    mapped = {mapper.map(name) for name in receiver.names()}
+    names = {m.name for m in mapped if m.name}
+    for expected in (
+        "airflow_scheduler_heartbeat",
+        "airflow_dag_processor_heartbeat",
+        "airflow_dag_processing_import_errors",
+        "airflow_dag_processing_total_parse_time_seconds",
+        "airflow_dag_processing_last_duration",
+        "airflow_ti_finish",
+        "airflow_ti_failures",
+        "dagyard_alerter_heartbeat",
+        "dagyard_alerter_last_success_timestamp_seconds",
+        "dagyard_alerter_pending",
+        "dagyard_failed_tasks",
+    ):
+        assert expected in names, expected
+    finish = [m for m in mapped if m.name == "airflow_ti_finish"]
+    assert (
+        ("dag_id", "metrics_fail"),
+        ("state", "failed"),
+        ("task_id", "boom"),
+    ) in {m.labels for m in finish}
+    owners = {m.labels for m in mapped if m.name == "dagyard_failed_tasks"}
+    assert (("dag_id", "metrics_fail"), ("owner", "a_at_x__com")) in owners
+    # every metric the dashboard uses that a laptop can produce was really produced
+    local = {
+        _base(m)
+        for m in _dashboard_metrics()
+        if not m.startswith(("airflow_triggerer", "airflow_dagrun_schedule", "airflow_pool"))
+        and not m.startswith(("airflow_executor", "dagyard_alerter_cycle_failed"))
+    }
+    assert local <= names, local - names
