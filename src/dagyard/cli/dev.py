@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Annotated
@@ -69,8 +68,6 @@ def dev_command(
     session = DevSession(
         config, options, say=lambda text: console.print(f"[dim]•[/] {escape(text)}")
     )
-    if reset:
-        shutil.rmtree(session.workspace.logs, ignore_errors=True)
     console.file, err_console.file = divert_output(session.log_dir / "dagyard.log")
     install_stop_handlers()
     try:
@@ -104,9 +101,8 @@ def _print_ready(session: DevSession, dags: list[dict], seconds: float) -> None:
     console.print(f"[green]✔[/] {len(dags)} DAG(s) from {folders}: {names}")
     assert session.api is not None
     for error in session.api.import_errors():
-        console.print(
-            f"[red]✗[/] {error['filename']}: {error['stack_trace'].strip().splitlines()[-1]}"
-        )
+        last_line = error["stack_trace"].strip().splitlines()[-1]
+        console.print(f"[red]✗[/] {escape(error['filename'])}: {escape(last_line)}")
     console.print(
         f"[bold green]Airflow is ready in {seconds:.1f} s[/] → [bold]{session.url}[/]  "
         "(no login needed on this laptop) · edit files in "

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import sys
@@ -159,6 +160,8 @@ class DevSession:
         seeded = seed_local_secrets(self.config, self.workspace)
         self.workspace.ensure()
         self._lock = acquire_lock(self.workspace)
+        if self.options.reset:
+            self.remove_task_logs()
         api_socket = bind_port(self.options.port)
         execution_socket = bind_port(0)
         self._sockets = [api_socket, execution_socket]
@@ -178,6 +181,16 @@ class DevSession:
         if self.options.db_url:
             return database.prepare_postgres(self.options.db_url, reset=self.options.reset)
         return database.prepare_sqlite(self.workspace.db_file, reset=self.options.reset)
+
+    def remove_task_logs(self) -> None:
+        """Delete the task logs of earlier runs (`--reset`); keep this session's own logs."""
+        for entry in self.workspace.logs.iterdir():
+            if entry == self.log_dir:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
     def start(self) -> None:
         """Fork the Airflow components."""
