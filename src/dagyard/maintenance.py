@@ -103,7 +103,7 @@ def run_worker(env: dict[str, str], action: str, spec: dict[str, Any]) -> dict[s
         )
     answer = json.loads(lines[-1])
     if "error" in answer:
-        raise CleanError(answer["error"])
+        raise CleanError(f"the clean-up stopped with an error: {answer['error']}")
     return answer
 
 
@@ -296,7 +296,8 @@ def _main(argv: list[str]) -> int:
         with contextlib.redirect_stdout(sys.stderr):
             answer = worker_plan(spec) if action == "plan" else worker_clean(spec)
     except Exception as error:  # reported to the parent as a plain message
-        answer = {"error": f"{error.__class__.__name__}: {error}"}
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        answer = {"error": f"{error.__class__.__name__}: {first_line}"}
     real_stdout.write(json.dumps(answer) + "\n")
     real_stdout.flush()
     return 0

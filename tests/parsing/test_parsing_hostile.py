@@ -1,7 +1,8 @@
 """Hostile DAG files: each is reported as that file's error, and the others still load.
 
-The loader runs in a fresh Python process (Airflow is imported there once, then every file is
-loaded in a fork of it), exactly as `dagyard check` does.
+The loader runs in a fresh Python process (Airflow is imported there once, then files are
+loaded in forks of it), exactly as `dagyard check` does, with both isolation modes: a worker
+fork per batch of files, and a fork per file.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ root = Path(sys.argv[1])
 config = load_config(root)
 runtime.prepare(config)
 paths = [Path(p) for p in sys.argv[2:]]
-results = pool.load_many(paths, jobs=2, timeout=4, memory_mb=400, project_root=root)
+isolation = sys.argv[2]
+paths = paths[1:]
+results = pool.load_many(
+    paths, jobs=2, timeout=4, memory_mb=400, project_root=root, isolation=isolation
+)
 print(json.dumps([r._asdict() for r in results], default=list))
 """
 
@@ -49,8 +54,8 @@ HOSTILE = {
 }
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory) -> dict[str, dict]:
+@pytest.fixture(scope="module", params=["worker", "file"])
+def loaded(request, tmp_path_factory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("hostile")
     dags = root / "dags"
     (dags / "common").mkdir(parents=True)
@@ -65,7 +70,7 @@ def loaded(tmp_path_factory) -> dict[str, dict]:
         (dags / f"good_{n}.py").write_text(textwrap.dedent(GOOD.format(n=n)))
         paths.append(dags / f"good_{n}.py")
     done = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(root), *map(str, paths)],
+        [sys.executable, "-c", DRIVER, str(root), request.param, *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=120,

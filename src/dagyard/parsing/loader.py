@@ -272,42 +272,8 @@ def _write_all(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the 
 def _child(path: Path, write_fd: int, memory_mb: int, extra=None) -> None:  # pragma: no cover
     code = 0
     try:
-        os.setpgid(0, 0)
-        limit = _current_address_space() + memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        null = os.open(os.devnull, os.O_RDWR)
-        os.dup2(null, 0)
-        os.dup2(null, 1)
-        os.dup2(null, 2)
-        _keep_default_sigsegv()
-        before = set(sys.modules)
-        result: dict = {"dags": [], "errors": [], "exit": None}
-        started = time.perf_counter()
-        try:
-            from airflow.dag_processing.dagbag import DagBag
-
-            bag = DagBag(dag_folder=str(path), collect_dags=False)
-            dags = bag.process_file(str(path), only_if_updated=False, safe_mode=False)
-            result["parse_seconds"] = time.perf_counter() - started
-            result["dags"] = [_dag_facts(d) for d in dags]
-            result["errors"] = list(bag.import_errors.values())
-        except SystemExit as exit_:
-            import traceback
-
-            result["exit"] = exit_.code
-            result["exit_trace"] = "".join(traceback.format_tb(exit_.__traceback__))
-        result["modules"] = sorted(
-            {
-                str(getattr(module, "__file__", None))
-                for name, module in list(sys.modules.items())
-                if name not in before and getattr(module, "__file__", None)
-            }
-        )
-        if extra is not None:
-            try:
-                result["extra"] = extra(path)
-            except Exception:
-                result["extra"] = None
+        isolate_child(memory_mb)
+        result = load_in_this_process(path, extra)
         _write_all(write_fd, json.dumps(result, default=str).encode())
     except MemoryError:
         code = 3
@@ -315,6 +281,51 @@ def _child(path: Path, write_fd: int, memory_mb: int, extra=None) -> None:  # pr
         code = 1
     finally:
         os._exit(code)
+
+
+def isolate_child(memory_mb: int) -> None:  # pragma: no cover - runs in the child
+    """In a fresh fork: own process group, memory cap, no terminal, deadly SIGSEGV."""
+    os.setpgid(0, 0)
+    limit = _current_address_space() + memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    _keep_default_sigsegv()
+
+
+def load_in_this_process(path: Path, extra=None) -> dict:  # pragma: no cover - in the child
+    """Import one DAG file with Airflow's DagBag in this (child) process; return the raw facts."""
+    before = set(sys.modules)
+    result: dict = {"dags": [], "errors": [], "exit": None}
+    started = time.perf_counter()
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+
+        bag = DagBag(dag_folder=str(path), collect_dags=False)
+        dags = bag.process_file(str(path), only_if_updated=False, safe_mode=False)
+        result["parse_seconds"] = time.perf_counter() - started
+        result["dags"] = [_dag_facts(d) for d in dags]
+        result["errors"] = list(bag.import_errors.values())
+    except SystemExit as exit_:
+        import traceback
+
+        result["exit"] = exit_.code
+        result["exit_trace"] = "".join(traceback.format_tb(exit_.__traceback__))
+    result["modules"] = sorted(
+        {
+            str(getattr(module, "__file__", None))
+            for name, module in list(sys.modules.items())
+            if name not in before and getattr(module, "__file__", None)
+        }
+    )
+    if extra is not None:
+        try:
+            result["extra"] = extra(path)
+        except Exception:
+            result["extra"] = None
+    return result
 
 
 def _keep_default_sigsegv() -> None:  # pragma: no cover - runs in the child

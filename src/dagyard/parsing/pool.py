@@ -9,12 +9,25 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import json
+import os
 import select
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from dagyard.parsing.loader import Child, LoadResult, finish, read_chunk, reap, start
+from dagyard.parsing.loader import (
+    Child,
+    LoadResult,
+    _write_all,
+    finish,
+    isolate_child,
+    load_in_this_process,
+    read_chunk,
+    reap,
+    start,
+)
 
 
 def warm_up(modules: Iterable[str]) -> list[str]:
@@ -45,25 +58,43 @@ def load_many(
     project_root: Path | None = None,
     on_result: Callable[[LoadResult], None] | None = None,
     extra: Callable[[Path], object] | None = None,
+    isolation: str = "worker",
+    batch: int = 20,
 ) -> list[LoadResult]:
-    """Load every file in `paths` in a fork of this process, `jobs` at a time.
+    """Load every file in `paths` in forks of this process, `jobs` at a time.
 
-    Results come back in the order of `paths`; `on_result` sees each as soon as it is ready;
-    `extra` runs in each child after the import (see `loader.start`).
+    `isolation="file"` forks one child per file. `isolation="worker"` (the default) forks a
+    worker that loads up to `batch` files one after the other, forgetting the project modules
+    each file imported before the next; a file that hangs, exits or crashes ends its worker and
+    is reported as that file's error, and a new worker carries on with the rest. Results come
+    back in the order of `paths`; `on_result` sees each as soon as it is ready; `extra` runs in
+    the child after each import (see `loader.start`).
     """
     queue = list(dict.fromkeys(Path(p).resolve() for p in paths))
     order = {path: index for index, path in enumerate(queue)}
-    queue.reverse()
-    running: dict[int, tuple[Child, list[bytes]]] = {}
     results: list[LoadResult | None] = [None] * len(order)
+
+    def keep(result: LoadResult) -> None:
+        results[order[Path(result.path)]] = result
+        if on_result:
+            on_result(result)
+
+    root = (project_root or Path.cwd()).resolve()
+    if isolation == "file":
+        _per_file(queue, jobs, timeout, memory_mb, project_root, keep, extra)
+    else:
+        _workers(queue, jobs, timeout, memory_mb, root, keep, extra, batch)
+    return [result for result in results if result is not None]
+
+
+def _per_file(queue, jobs, timeout, memory_mb, project_root, keep, extra) -> None:
+    queue = list(reversed(queue))
+    running: dict[int, tuple[Child, list[bytes]]] = {}
 
     def done(child: Child, chunks: list[bytes], timed_out: bool) -> None:
         del running[child.fd]
         payload, status = reap(child, chunks, timed_out)
-        result = finish(child, payload, status, timed_out, timeout, memory_mb, project_root)
-        results[order[child.path]] = result
-        if on_result:
-            on_result(result)
+        keep(finish(child, payload, status, timed_out, timeout, memory_mb, project_root))
 
     try:
         while queue or running:
@@ -85,4 +116,125 @@ def load_many(
         for child, chunks in list(running.values()):
             with contextlib.suppress(OSError):
                 reap(child, chunks, True)
-    return [result for result in results if result is not None]
+
+
+class _Worker:
+    """Parent-side state of one worker: its files, the one it is loading, unread output."""
+
+    def __init__(self, files: list[Path], memory_mb: int, root: Path, extra):
+        self.files = files
+        self.done = 0
+        self.current: Path | None = None
+        self.since = time.monotonic()
+        self.buffer = b""
+        read_fd, write_fd = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - observed through the pipe
+            os.close(read_fd)
+            _work(files, write_fd, memory_mb, root, extra)
+        os.close(write_fd)
+        self.pid, self.fd = pid, read_fd
+
+    def rest(self) -> list[Path]:
+        """Files given to this worker that it did not start."""
+        started = self.done + (1 if self.current is not None else 0)
+        return self.files[started:]
+
+
+def _workers(queue, jobs, timeout, memory_mb, root, keep, extra, batch) -> None:
+    pending = list(queue)
+    running: dict[int, _Worker] = {}
+
+    def launch() -> None:
+        size = max(1, min(batch, -(-len(pending) // jobs)))
+        files, pending[:] = pending[:size], pending[size:]
+        worker = _Worker(files, memory_mb, root, extra)
+        running[worker.fd] = worker
+
+    def end(worker: _Worker, timed_out: bool) -> None:
+        del running[worker.fd]
+        child = Child(worker.pid, worker.fd, worker.current or root, worker.since)
+        _, status = reap(child, [], timed_out)
+        if worker.current is not None:
+            keep(finish(child, None, status, timed_out, timeout, memory_mb, root))
+        pending[:0] = worker.rest()
+
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                launch()
+            now = time.monotonic()
+            deadlines = [w.since + timeout for w in running.values() if w.current is not None]
+            wait = max(min(deadlines) - now, 0) if deadlines else 1.0
+            ready, _, _ = select.select(list(running), [], [], wait)
+            for fd in ready:
+                worker = running[fd]
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    end(worker, False)
+                    continue
+                worker.buffer += chunk
+                *lines, worker.buffer = worker.buffer.split(b"\n")
+                for line in lines:
+                    _handle(worker, line, timeout, memory_mb, root, keep)
+            now = time.monotonic()
+            for worker in list(running.values()):
+                if worker.current is not None and now >= worker.since + timeout:
+                    end(worker, True)
+    finally:
+        for worker in list(running.values()):
+            with contextlib.suppress(OSError):
+                reap(Child(worker.pid, worker.fd, root, worker.since), [], True)
+
+
+def _handle(worker: _Worker, line: bytes, timeout, memory_mb, root, keep) -> None:
+    message = json.loads(line)
+    if "start" in message:
+        worker.current = Path(message["start"])
+        worker.since = time.monotonic()
+        return
+    child = Child(worker.pid, worker.fd, Path(message["path"]), worker.since)
+    payload = json.dumps(message["result"]).encode()
+    keep(finish(child, payload, 0, False, timeout, memory_mb, root))
+    worker.current = None
+    worker.done += 1
+
+
+def _work(
+    files: list[Path], write_fd: int, memory_mb: int, root: Path, extra
+) -> None:  # pragma: no cover
+    code = 0
+    try:
+        isolate_child(memory_mb)
+        baseline = set(sys.modules)
+        for path in files:
+            _write_all(write_fd, json.dumps({"start": str(path)}).encode() + b"\n")
+            result = load_in_this_process(path, extra)
+            message = {"path": str(path), "result": result}
+            _write_all(write_fd, json.dumps(message, default=str).encode() + b"\n")
+            _forget_project_modules(baseline, root)
+            if any("MemoryError" in str(error) for error in result["errors"]):
+                break
+    except MemoryError:
+        code = 3
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _forget_project_modules(baseline: set[str], root: Path) -> None:  # pragma: no cover
+    """Drop the modules the last file imported from the project, so the next file re-imports
+    them fresh (as Airflow, which parses each file in a new process, would)."""
+    prefix = str(root) + os.sep
+    for name in list(sys.modules):
+        if name in baseline:
+            continue
+        module = sys.modules.get(name)
+        file = str(getattr(module, "__file__", "") or "")
+        if name.startswith("unusual_prefix_") or (
+            file.startswith(prefix) and "site-packages" not in file
+        ):
+            del sys.modules[name]

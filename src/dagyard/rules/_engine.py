@@ -205,6 +205,7 @@ class Checker:
             project_root=config.root.resolve(),
             on_result=on_result,
             extra=_child_secret_scan if scan else None,
+            isolation=config.check.isolation,
         )
         checked = [
             CheckedFile(Path(r.path), self.relative(r.path), Source(Path(r.path)), r)
