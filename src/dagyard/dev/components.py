@@ -13,17 +13,21 @@ import socket
 from dagyard.dev.supervisor import Component
 
 
-def preload() -> None:
-    """Import Airflow and the modules every component needs, then freeze them for sharing."""
-    import airflow
+def preload(*, api_only: bool = False) -> None:
+    """Import Airflow and the modules the components need, then freeze them for sharing.
+
+    `api_only` imports just what an API server needs (`dagyard run` forks only that one).
+    """
     import airflow.api_fastapi.app
-    import airflow.cli.cli_parser
-    import airflow.dag_processing.manager
-    import airflow.executors.local_executor
-    import airflow.jobs.scheduler_job_runner
-    import airflow.providers.standard.operators.python  # noqa: F401
     import uvicorn  # noqa: F401
     from airflow import settings
+
+    if not api_only:
+        import airflow.cli.cli_parser
+        import airflow.dag_processing.manager
+        import airflow.executors.local_executor
+        import airflow.jobs.scheduler_job_runner
+        import airflow.providers.standard.operators.python  # noqa: F401
 
     if settings.engine is not None:
         settings.engine.dispose()
