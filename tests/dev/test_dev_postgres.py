@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 
 import psycopg2
@@ -41,3 +42,32 @@ def test_dev_runs_on_postgres_and_reset_uses_the_template(dag_repo, database_url
             assert api.get("/api/v2/dags/hello_taskflow").status_code == 200
     finally:
         assert again.stop() == 0
+
+
+def test_unreachable_postgres_is_a_clear_error_and_nothing_is_left(dag_repo):
+    import subprocess
+
+    from conftest import DAGYARD, free_port
+
+    port = free_port()
+    result = subprocess.run(
+        [
+            DAGYARD,
+            "dev",
+            "--project",
+            str(dag_repo),
+            "--port",
+            str(port),
+            "--db",
+            f"postgresql://postgres@127.0.0.1:{free_port()}/nothing_here",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Cannot use the PostgreSQL database" in result.stderr
+    assert "Check that the server is running" in result.stderr
+    assert not (dag_repo / ".dagyard" / "dev.json").exists()
+    with socket.socket() as sock:  # the API server that had started is gone again
+        sock.bind(("127.0.0.1", port))

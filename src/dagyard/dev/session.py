@@ -176,11 +176,23 @@ class DevSession:
         env = airflow_env.local_env(self.config, self.workspace, options)
         airflow_env.apply(env)
         write_local_settings(self.workspace.home)
-        self.say("Loading Airflow and preparing the metadata database")
+        self.say("Loading Airflow")
+        components.preload(api_only=True)
+        self._start_api_servers()
         components.preload()
-        if self.options.db_url:
+        if not self.options.db_url:
+            return database.prepare_sqlite(self.workspace.db_file, reset=self.options.reset)
+        import psycopg2
+
+        try:
             return database.prepare_postgres(self.options.db_url, reset=self.options.reset)
-        return database.prepare_sqlite(self.workspace.db_file, reset=self.options.reset)
+        except psycopg2.Error as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+            raise DevError(
+                f"Cannot use the PostgreSQL database {self.options.db_url}: {reason}. "
+                "Check that the server is running and that the user, host, port and database "
+                "name in --db are right."
+            ) from None
 
     def remove_task_logs(self) -> None:
         """Delete the task logs of earlier runs (`--reset`); keep this session's own logs."""
@@ -192,8 +204,9 @@ class DevSession:
             else:
                 entry.unlink(missing_ok=True)
 
-    def start(self) -> None:
-        """Fork the Airflow components."""
+    def _start_api_servers(self) -> None:
+        """Fork the API servers first: building their routes is the longest part of start-up,
+        and it needs neither the database nor the other components."""
         api_socket, execution_socket = self._sockets
         self.group = ProcessGroup(self.log_dir)
         for sock in self._sockets:
@@ -202,6 +215,10 @@ class DevSession:
         self.group.start(
             components.api_server("execution-api", execution_socket, "execution", nice=10)
         )
+
+    def start(self) -> None:
+        """Fork the rest of the Airflow components, once the database is ready."""
+        assert self.group is not None
         # Task logs are local files: no worker log server (it would listen on every interface).
         self.group.start(components.airflow_command("scheduler", "scheduler", "--skip-serve-logs"))
         self.group.start(components.airflow_command("dag-processor", "dag-processor"))
