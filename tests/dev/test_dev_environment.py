@@ -120,6 +120,18 @@ def test_new_dag_file_is_listed(dev):
         poll(lambda: api.get("/api/v2/dags/brand_new").status_code == 200)
 
 
+def test_changing_a_shared_helper_reparses_the_dags_that_import_it(dev):
+    helper = dev.project / "dags" / "common" / "defaults.py"
+    before = len(dev.text())
+    helper.write_text(helper.read_text() + "\n# touched by a test\n")
+
+    def both_reparsed():
+        new = dev.text()[before:]
+        return "my_first_report.py → my_first_report" in new and "hello_taskflow.py →" in new
+
+    poll(both_reparsed)
+
+
 def test_broken_file_is_reported_with_file_and_line(dev):
     path = dev.project / "dags" / "_development" / "broken_report.py"
     path.write_text("from airflow.sdk import DAG\n\nimport pandas_that_does_not_exist\n")

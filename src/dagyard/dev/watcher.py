@@ -16,6 +16,7 @@ from watchfiles import Change
 
 from dagyard.airflow_env import Bundle
 from dagyard.dev.client import LocalApi, file_token
+from dagyard.parsing.imports import build_graph, dependents
 from dagyard.parsing.loader import LoadResult, load_file
 
 
@@ -80,8 +81,8 @@ class DagFileWatcher:
             if self._bundle_of(path):
                 targets[path] = change
             elif change != Change.deleted:
-                # A shared helper changed: every parsed DAG file may depend on it.
-                for file in self._parsed_files():
+                # A shared helper changed: re-parse the DAG files that import it.
+                for file in self.importers_of(path):
                     targets.setdefault(file, Change.modified)
         events = []
         for path, change in targets.items():
@@ -94,6 +95,13 @@ class DagFileWatcher:
             self.report(event)
             events.append(event)
         return events
+
+    def importers_of(self, helper: Path) -> list[Path]:
+        """The parsed DAG files that import `helper`, directly or through other helpers."""
+        search_paths = [self.dags_folder, self.project_root]
+        graph = build_graph(self.dags_folder.rglob("*.py"), search_paths)
+        parsed = {file.resolve() for file in self._parsed_files()}
+        return sorted(dependents(graph, [helper]) & parsed)
 
     def request_parse(self, path: Path) -> None:
         """Ask Airflow to parse `path` next."""
