@@ -228,6 +228,22 @@ def test_sigterm_stops_everything_and_a_restart_reuses_the_database(dag_repo):
         again.stop()
 
 
+def test_a_dying_component_stops_the_session_with_its_log(dag_repo):
+    running = start_dev(dag_repo)
+    try:
+        session = session_of(dag_repo)
+        tree = descendants(running)
+        [scheduler] = [p for p in tree if p.cmdline()[0] == "dagyard dev: scheduler"]
+        scheduler.kill()
+        assert running.process.wait(timeout=30) == 1
+        text = running.text()
+        assert "The Airflow scheduler stopped unexpectedly" in text
+        assert "scheduler.log" in text
+        assert alive(tree, session) == []
+    finally:
+        running.stop(signal.SIGKILL)
+
+
 def test_reset_starts_from_the_migrated_template(dag_repo):
     running = start_dev(dag_repo, "--reset")
     try:

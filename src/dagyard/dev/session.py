@@ -25,6 +25,7 @@ from dagyard.config import Config
 from dagyard.dev import components, database
 from dagyard.dev.client import LocalApi
 from dagyard.dev.supervisor import Exited, ProcessGroup
+from dagyard.parsing.discovery import looks_like_dag_file
 from dagyard.policy import write_local_settings
 from dagyard.workspace import Workspace, seed_local_secrets, write_private
 
@@ -264,13 +265,11 @@ class DevSession:
 
     def expected_dag_files(self) -> int:
         """How many files in the parsed folders look like DAG files (Airflow's safe mode)."""
-        count = 0
-        for bundle in self.bundles:
-            for file in bundle.path.rglob("*.py"):
-                content = file.read_bytes().lower()
-                if b"dag" in content and b"airflow" in content:
-                    count += 1
-        return count
+        return sum(
+            looks_like_dag_file(file.read_bytes())
+            for bundle in self.bundles
+            for file in bundle.path.rglob("*.py")
+        )
 
     def raise_if_exited(self) -> None:
         """Stop with the component's last log lines when a component died."""
