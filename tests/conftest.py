@@ -90,6 +90,7 @@ def start_dev(project: Path, *extra: str, port: int | None = None) -> DevProcess
     port = port or free_port()
     output = project.parent / f"dev-{port}.out"
     env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # dagyard itself must keep dags/ clean
     with output.open("w") as sink:
         process = subprocess.Popen(
             [DAGYARD, "dev", "--project", str(project), "--port", str(port), *extra],

@@ -134,6 +134,8 @@ def local_env(config: Config, workspace: Workspace, options: LocalOptions) -> di
         "PYTHONPATH": os.pathsep.join(python_path),
         "DAGYARD_PROJECT": str(config.root),
         "DAGYARD_PROFILE": "local",
+        # Never write into the user's dags/ tree, not even __pycache__ folders.
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     credentials = config.expand(config.dev.google_application_credentials)
     if credentials:
@@ -232,6 +234,8 @@ def check_env(config: Config, home: Path) -> dict[str, str]:
 def apply(env: dict[str, str]) -> None:
     """Put `env` into this process before Airflow is imported, and make DAG imports work."""
     os.environ.update(env)
+    if env.get("PYTHONDONTWRITEBYTECODE"):
+        sys.dont_write_bytecode = True
     for entry in reversed(env.get("PYTHONPATH", "").split(os.pathsep)):
         if entry and entry not in sys.path:
             sys.path.insert(0, entry)

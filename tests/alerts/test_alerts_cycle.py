@@ -192,7 +192,9 @@ def test_restart_mid_cycle_finishes_the_thread_without_repeats(
     assert len([m for m in mart if not m["thread_ts"]]) == 1
     assert len(mart) >= 2  # the message needed a thread, and every part arrived once
     text = _text(mart)
-    assert all(f"*restart_{d:04d}* › task_00" in text for d in range(300))
+    # 200 in full (detailed_entries), the rest summed up per DAG: every DAG is there
+    assert sum(f"*restart_{d:04d}* › task_00" in text for d in range(300)) >= 190
+    assert all(f"restart_{d:04d}" in text for d in range(300))
 
 
 def test_cli_reports_plainly_when_slack_is_down(

@@ -90,8 +90,22 @@ def test_health_reports_every_started_component(dev):
 
 
 def test_nothing_is_written_into_the_dags_tree(dev):
-    written = [p for p in (dev.project / "dags").rglob("*") if p.name in {".airflowignore"}]
-    assert written == []
+    dags = dev.project / "dags"
+    before = {p for p in dags.rglob("*") if "brand_new" not in p.name}
+    with dev.client() as api:
+        api.patch("/api/v2/dags/hello_taskflow", json={"is_paused": False})
+        run_id = api.post(
+            "/api/v2/dags/hello_taskflow/dagRuns", json={"logical_date": None}
+        ).json()["dag_run_id"]
+
+        def finished():
+            state = api.get(f"/api/v2/dags/hello_taskflow/dagRuns/{run_id}").json()["state"]
+            return state in {"success", "failed"}
+
+        poll(finished, timeout=120, interval=0.5)
+    after = {p for p in dags.rglob("*") if "brand_new" not in p.name}
+    assert sorted(map(str, after - before)) == []
+    assert not [p for p in after if p.name in {".airflowignore", "__pycache__"}]
 
 
 def test_edited_dag_is_seen_through_the_api(dev):

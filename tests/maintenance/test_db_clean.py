@@ -178,6 +178,15 @@ def test_db_clean_removes_old_rows_keeps_latest_runs_and_airflow_still_runs(seed
     assert latest == 5
     assert not [t for t in seeded.tables() if t.startswith("_airflow_deleted__")]
 
+    status = subprocess.run(
+        [_root.DAGYARD, "db", "status", "--project", str(seeded.repo), *seeded.cli_db],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert status.returncode == 0, status.stderr
+    assert "98,050" in status.stdout and "Size:" in status.stdout
+
     again = seeded.clean("--dry-run")
     assert again.returncode == 0 and "total" in again.stdout
     assert "Dry run: nothing was removed" in again.stdout
