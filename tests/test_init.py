@@ -2,8 +2,8 @@
 
 import subprocess
 
-from conftest import DAGYARD
 from dagyard.config import load_config
+from support import DAGYARD
 
 
 def test_init_creates_a_repo_that_loads(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -15,20 +14,14 @@ import httpx
 import psycopg2
 from slack_web_api import TOKEN, SlackWebApi
 
+import support
 from dagyard.alerts.settings import AlertSettings, settings_from
 from dagyard.config import load_config
 
 HERE = Path(__file__).resolve().parent
 
 
-def _root_conftest():
-    spec = importlib.util.spec_from_file_location("dagyard_tests_root", HERE.parent / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_root = _root_conftest()
+_root = support
 DevProcess = _root.DevProcess
 copy_example_repo = _root.copy_example_repo
 start_dev = _root.start_dev

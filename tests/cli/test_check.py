@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import DAGYARD, REPO, copy_example_repo
+from support import DAGYARD, REPO, copy_example_repo
 
 BIN = Path(sys.executable).parent
 GIT_ENV = {

@@ -11,11 +11,11 @@ import pytest
 import yaml
 from airflow.providers.cncf.kubernetes.pod_generator import PodGenerator
 
-from conftest import DAGYARD
 from dagyard.config import ConfigError, load_config
 from dagyard.deploy import drift, render, write
 from dagyard.deploy.image import DeployError
 from dagyard.deploy.validate import manifest_problems
+from support import DAGYARD
 
 
 def rendered(repo: Path, out: Path | None = None) -> Path:

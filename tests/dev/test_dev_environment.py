@@ -12,8 +12,8 @@ import httpx
 import psutil
 import pytest
 
-from conftest import DAGYARD, DevProcess, copy_example_repo, free_port, start_dev
 from dagyard.dev.supervisor import SESSION_MARKER
+from support import DAGYARD, DevProcess, copy_example_repo, free_port, start_dev
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -8,7 +8,7 @@ import uuid
 import psycopg2
 import pytest
 
-from conftest import start_dev
+from support import start_dev
 
 pytestmark = pytest.mark.timeout(600)
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -47,7 +47,7 @@ def test_dev_runs_on_postgres_and_reset_uses_the_template(dag_repo, database_url
 def test_unreachable_postgres_is_a_clear_error_and_nothing_is_left(dag_repo):
     import subprocess
 
-    from conftest import DAGYARD, free_port
+    from support import DAGYARD, free_port
 
     port = free_port()
     result = subprocess.run(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DAGYARD
+from support import DAGYARD
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -21,8 +21,8 @@ from typing import NamedTuple
 import httpx
 import pytest
 
-from conftest import free_port
 from dagyard.deploy.cluster import Cluster, running_cluster
+from support import free_port
 
 pytestmark = pytest.mark.timeout(600)
 

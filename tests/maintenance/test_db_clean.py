@@ -6,7 +6,6 @@ the scheduler still runs a DAG on the cleaned database.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -22,21 +21,14 @@ import psycopg2
 import pytest
 import sqlalchemy as sa
 
+import support
+
 HERE = Path(__file__).resolve().parent
 SEED = HERE.parent / "alerts" / "seed_airflow_db.py"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
-def _root_conftest():
-    spec = importlib.util.spec_from_file_location(
-        "dagyard_tests_root_m", HERE.parent / "conftest.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_root = _root_conftest()
+_root = support
 
 PREPARE = """
 import os, sys

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import socket
@@ -15,6 +14,7 @@ import pytest
 import yaml
 from statsd_mapping_glob import Mapper
 
+import support
 from dagyard.airflow_env import metrics_env
 from dagyard.alerts import heartbeat
 from dagyard.config import load_config
@@ -25,15 +25,7 @@ METRIC = re.compile(r"\b((?:airflow|dagyard)_[a-z_]+)")
 SUFFIXES = ("_bucket", "_sum", "_count")
 
 
-def _root_conftest():
-    path = HERE.parent / "conftest.py"
-    spec = importlib.util.spec_from_file_location("dagyard_tests_root_monitoring", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_root = _root_conftest()
+_root = support
 
 FAILING_DAG = '''"""Fails on purpose, so failure metrics are sent."""
 from datetime import datetime

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import airflow_example_paths as paths
 
-from conftest import DAGYARD
+from support import DAGYARD
 
 IMPORT_RULES = {"DY101", "DY102", "DY103"}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DAGYARD, copy_example_repo
+from support import DAGYARD, copy_example_repo
 
 HEAD = "from datetime import datetime\n\nfrom airflow.sdk import DAG\n"
 OK_ARGS = 'catchup=False, tags=["data_mart"], default_args={"owner": "a@example.com", "retries": 1}'

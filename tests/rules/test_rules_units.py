@@ -59,8 +59,8 @@ def test_import_error_hints_name_the_next_step():
 
 
 def test_docs_rules_page_is_in_step_with_the_rules():
-    from conftest import REPO
     from dagyard.rules._docs import rules_markdown
+    from support import REPO
 
     page = (REPO / "docs" / "rules.md").read_text()
     assert page == rules_markdown(), "regenerate: python -m dagyard.rules._docs > docs/rules.md"

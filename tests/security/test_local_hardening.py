@@ -8,11 +8,11 @@ from pathlib import Path
 import psutil
 from typer.testing import CliRunner
 
-from conftest import DevProcess, copy_example_repo
 from dagyard.airflow_env import LocalOptions, local_env
 from dagyard.cli import app
 from dagyard.config import load_config
 from dagyard.workspace import Workspace
+from support import DevProcess, copy_example_repo
 
 WORKER_LOG_SERVER_PORT = 8793  # Airflow's default [logging] worker_log_server_port
 KEY_SETTINGS = (

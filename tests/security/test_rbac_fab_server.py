@@ -25,12 +25,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from conftest import REPO, copy_example_repo, free_port
 from dagyard.airflow_env import LocalOptions, fab_env
 from dagyard.cli import app
 from dagyard.config import load_config
 from dagyard.policy import write_local_settings
 from dagyard.workspace import Workspace
+from support import REPO, copy_example_repo, free_port
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 ADMIN = "boss@example.com"

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from conftest import free_port
 from dagyard import policy, rbac
 from dagyard.cli import app
 from dagyard.config import ConfigError, load_config
+from support import free_port
 
 
 def write_config(root: Path, text: str) -> Path:

@@ -13,11 +13,11 @@ import pytest
 from secret_manager_fake import FakeSecretManager
 from typer.testing import CliRunner
 
-from conftest import free_port
 from dagyard import secrets
 from dagyard.cli import app
 from dagyard.config import load_config
 from dagyard.workspace import Workspace
+from support import free_port
 
 URI = "postgres://etl:pa%40ss@10.0.0.5:5432/warehouse"
 

@@ -328,6 +328,10 @@ class Store:
                 (cutoff,),
             )
             db.execute("DELETE FROM digest WHERE done_at IS NOT NULL AND done_at < ?", (cutoff,))
+            # failing for longer than that without recovering: announce the next one in full
+            db.execute(
+                "DELETE FROM failing WHERE first_at < ? AND recovered_digest IS NULL", (cutoff,)
+            )
         return removed
 
 

@@ -65,6 +65,10 @@ def check_command(
             help="Accept the secrets found now: write them to the secrets baseline file.",
         ),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Files loaded in parallel ([check] jobs)."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every file.")] = False,
     project: Annotated[
         Path | None,
@@ -87,6 +91,8 @@ def check_command(
     if base and not changed:
         fail("--base only makes sense with --changed", "add --changed", EXIT_USAGE)
     config = open_project(project)
+    if jobs:
+        config = config.model_copy(update={"check": config.check.model_copy(update={"jobs": jobs})})
     if list_rules:
         _list_rules(config)
         return

@@ -1,4 +1,4 @@
-"""`dagyard db clean`: remove old history from the metadata DB, dry run first.
+"""`dagyard db clean` (old history out of the metadata DB, dry run first) and `dagyard db status`.
 
 Exit codes: 0 cleaned (or nothing to clean, or a dry run); 1 the clean-up failed or left
 archive tables behind; 2 usage or configuration error, or not confirmed.
@@ -91,6 +91,41 @@ def clean_command(
         )
 
 
+@app.command("status")
+def status_command(
+    project: Annotated[
+        Path | None, typer.Option("--project", "-p", help="The DAG repository (default: here).")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Metadata DB URL (default: this project's local database)."),
+    ] = None,
+) -> None:
+    """Show the metadata DB's size, and the rows and oldest row of each history table."""
+    config = open_project(project)
+    with console.status("Reading the metadata database"):
+        answer = _run(_env(config, db), "status", {})
+    table = Table(title="Metadata database", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("oldest row")
+    for item in answer["tables"]:
+        if item["rows"]:
+            table.add_row(item["table"], f"{item['rows']:,}", (item["oldest"] or "")[:19])
+    console.print(table)
+    size = answer["size_bytes"]
+    console.print(f"Size: {size / 1e6:,.1f} MB" if size is not None else "Size: unknown")
+    if answer["archives"]:
+        console.print(
+            f"[yellow]{len(answer['archives'])} archive table(s) left by an earlier clean-up[/]: "
+            "`airflow db drop-archived` removes them."
+        )
+    console.print(
+        f"Next: `dagyard db clean --dry-run` shows what a {config.cleanup.retention_days}-day "
+        "retention would remove."
+    )
+
+
 def _env(config: Config, db: str | None) -> dict[str, str]:
     workspace = Workspace(config.root)
     if db is None and not workspace.db_file.exists():
@@ -134,7 +169,7 @@ def _show_result(result: maintenance.CleanResult) -> None:
     rate = result.removed / result.seconds if result.seconds else 0
     console.print(
         f"[green]✔[/] Removed {result.removed:,} rows in {result.seconds:.1f} s "
-        f"({rate:,.0f} rows/s); longest transaction {result.longest_transaction:.2f} s; "
-        "no archive tables left."
+        f"({rate:,.0f} rows/s); longest deleting transaction {result.longest_delete:.2f} s "
+        f"(longest of any kind {result.longest_transaction:.2f} s); no archive tables left."
         + (f" Exported {len(result.exported)} CSV file(s)." if result.exported else "")
     )

@@ -17,7 +17,7 @@ from dagyard.parsing.imports import ImportGraph, build_graph, dependents
 from dagyard.parsing.loader import LoadResult
 from dagyard.parsing.source import Source, quick_dag_ids
 from dagyard.rules import RULES, airflow_ruff, hardcoded_secret
-from dagyard.rules._base import CheckedFile, Context, Finding, Issue
+from dagyard.rules._base import CheckedFile, Context, Finding
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", "build", "dist", "site-packages"}
 
@@ -187,7 +187,11 @@ class Checker:
         on_result: Callable[[LoadResult], None] | None = None,
         partial: bool = True,
     ) -> Report:
-        """Load `targets`' DAG files, run every enabled rule, and return the findings."""
+        """Load `targets`' DAG files, run every enabled rule, and return the findings.
+
+        File rules run as each file's result arrives (while the children load the next files);
+        repository rules run once all files are loaded.
+        """
         started = time.monotonic()
         config = self.config
         files = targets.dag_files
@@ -197,21 +201,34 @@ class Checker:
         scan = "DY130" in enabled
         if scan:
             hardcoded_secret.warm_up()
+        early = Context(config=config, files=[], other_dag_ids={})
+        file_rules = [r for r in RULES if r.ID in enabled and hasattr(r, "check_file")]
+        checked: list[CheckedFile] = []
+        raw: list[tuple] = []
+
+        def arrived(result: LoadResult) -> None:
+            path = Path(result.path)
+            file = CheckedFile(path, self.relative(path), Source(path), result)
+            checked.append(file)
+            for rule in file_rules:
+                raw.extend((rule, issue) for issue in rule.check_file(file, early))
+            if on_result:
+                on_result(result)
+
         results = pool.load_many(
             files,
             jobs=config.check.jobs,
             timeout=config.check.timeout_seconds,
             memory_mb=config.check.memory_mb,
             project_root=config.root.resolve(),
-            on_result=on_result,
+            on_result=arrived,
             extra=_child_secret_scan if scan else None,
             isolation=config.check.isolation,
         )
-        checked = [
-            CheckedFile(Path(r.path), self.relative(r.path), Source(Path(r.path)), r)
-            for r in results
-        ]
-        modules = sorted({Path(m) for r in results for m in r.modules if Path(m) not in set(files)})
+        position = {Path(r.path): n for n, r in enumerate(results)}
+        checked.sort(key=lambda f: position.get(f.path, 0))
+        loaded = set(files)
+        modules = sorted({Path(m) for r in results for m in r.modules} - loaded)
         scans = {
             Path(r.path): [
                 hardcoded_secret.Secret(Path(r.path), line, kind, tuple(hashes))
@@ -223,7 +240,7 @@ class Checker:
         ctx = Context(
             config=config,
             files=checked,
-            other_dag_ids=self._other_dag_ids(set(files)) if partial else {},
+            other_dag_ids=self._other_dag_ids(loaded) if partial else {},
             base=targets.base,
             base_dag_ids=self._base_dag_ids(targets),
             deleted=targets.deleted,
@@ -231,7 +248,10 @@ class Checker:
             secret_scans=scans,
             ruff_diagnostics=airflow_ruff.collect(ruff) if ruff else None,
         )
-        findings = self.apply_rules(ctx, enabled)
+        for rule in RULES:
+            if rule.ID in enabled and hasattr(rule, "check_repo"):
+                raw.extend((rule, issue) for issue in rule.check_repo(ctx))
+        findings = self.findings(raw, checked)
         return Report(findings, checked, time.monotonic() - started, targets.base)
 
     def enabled(self) -> set[str]:
@@ -239,38 +259,41 @@ class Checker:
         return {rule.ID for rule in RULES} - set(self.config.check.disable)
 
     def apply_rules(self, ctx: Context, enabled: set[str]) -> list[Finding]:
-        """Run each enabled rule; drop suppressed issues; attach severity and the source line."""
-        sources: dict[Path, Source] = {f.path: f.source for f in ctx.files}
-        findings: list[Finding] = []
+        """Run each enabled rule on `ctx`; return the findings (see `findings`)."""
+        raw: list[tuple] = []
         for rule in RULES:
             if rule.ID not in enabled:
                 continue
-            issues: list[Issue] = []
             if hasattr(rule, "check_file"):
                 for file in ctx.files:
-                    issues += rule.check_file(file, ctx)
+                    raw.extend((rule, issue) for issue in rule.check_file(file, ctx))
             if hasattr(rule, "check_repo"):
-                issues += rule.check_repo(ctx)
-            severity = self.config.check.severity.get(rule.ID, rule.SEVERITY)
-            for issue in issues:
-                path = Path(issue.file).resolve()
-                if path not in sources:
-                    sources[path] = Source(path)
-                source = sources[path]
-                if source.suppressed(rule.ID, issue.line):
-                    continue
-                findings.append(
-                    Finding(
-                        rule.ID,
-                        rule.NAME,
-                        severity,
-                        issue.message,
-                        issue.hint,
-                        str(path),
-                        issue.line,
-                        source.line(issue.line).strip(),
-                    )
+                raw.extend((rule, issue) for issue in rule.check_repo(ctx))
+        return self.findings(raw, ctx.files)
+
+    def findings(self, raw: list[tuple], files: list[CheckedFile]) -> list[Finding]:
+        """Drop suppressed issues; attach rule id, severity and the offending source line."""
+        sources: dict[Path, Source] = {f.path: f.source for f in files}
+        findings: list[Finding] = []
+        for rule, issue in raw:
+            path = Path(issue.file).resolve()
+            if path not in sources:
+                sources[path] = Source(path)
+            source = sources[path]
+            if source.suppressed(rule.ID, issue.line):
+                continue
+            findings.append(
+                Finding(
+                    rule.ID,
+                    rule.NAME,
+                    self.config.check.severity.get(rule.ID, rule.SEVERITY),
+                    issue.message,
+                    issue.hint,
+                    str(path),
+                    issue.line,
+                    source.line(issue.line).strip(),
                 )
+            )
         findings.sort(key=lambda f: (f.file, f.line or 0, f.rule))
         return findings
 

@@ -142,10 +142,16 @@ def scan_text(path: Path, text: str) -> list[Secret]:
     return secrets
 
 
-_INTERESTING = re.compile(r"['\"]|://|PRIVATE KEY|AKIA|ASIA|xox|gh[pousr]_|sk_|AIza|eyJ")
+_INTERESTING = re.compile(
+    r"['\"][^'\"\s]{12,}|pass|pwd|secret|token|key|auth|cred|api|://\S*@|PRIVATE KEY"
+    r"|AKIA|ASIA|xox|gh[pousr]_|sk_|rk_|AIza|eyJ|glpat|npm_|SG\.|AP[0-9A-F]",
+    re.I,
+)
 
 
 def _worth_scanning(line: str) -> bool:
+    """A cheap first look: only lines with a long token, a keyword or a known prefix go on to
+    the ~30 detectors (most lines of a DAG file, like `task_id="load"`, do not)."""
     stripped = line.lstrip()
     if stripped.startswith(("import ", "from ")):
         return False

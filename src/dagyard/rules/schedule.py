@@ -43,7 +43,12 @@ def valid_cron(expression: str) -> bool:
 
 
 def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
-    """Report invalid literal schedules and Airflow 2 schedule arguments."""
+    """Report invalid literal schedules and Airflow 2 schedule arguments.
+
+    A file Airflow loaded without error has valid schedules; only the others are read.
+    """
+    if file.result is not None and not file.result.errors:
+        return
     for call in file.source.dag_calls():
         for old, new in RENAMED.items():
             if keyword(call, old) is not None:

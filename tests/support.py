@@ -1,0 +1,102 @@
+"""Shared test helpers: paths, free ports, example-repo copies and real `dagyard dev` processes.
+
+A plain module (not `conftest`) so that test files can import it by name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_REPO = REPO / "examples" / "dag-repo"
+DAGYARD = str(Path(sys.executable).with_name("dagyard"))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def copy_example_repo(target: Path) -> Path:
+    """A private copy of the example DAG repo (without any local state)."""
+    shutil.copytree(EXAMPLE_REPO, target, ignore=shutil.ignore_patterns(".dagyard", "__pycache__"))
+    return target
+
+
+class DevProcess(NamedTuple):
+    """A running `dagyard dev` started by a test."""
+
+    process: subprocess.Popen
+    project: Path
+    port: int
+    output: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def token(self) -> str:
+        result = subprocess.run(
+            [DAGYARD, "dev", "token", "--project", str(self.project)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip()
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.token()}"}, timeout=10
+        )
+
+    def text(self) -> str:
+        return self.output.read_text(errors="replace")
+
+    def wait_for_output(self, needle: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if needle in self.text():
+                return self.text()
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"{needle!r} not in dagyard dev output:\n{self.text()}")
+
+    def stop(self, signum: int = signal.SIGINT, timeout: float = 15) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+        return self.process.wait(timeout=timeout)
+
+
+def start_dev(project: Path, *extra: str, port: int | None = None) -> DevProcess:
+    """Start `dagyard dev` on `project` and wait until it says it is ready."""
+    port = port or free_port()
+    output = project.parent / f"dev-{port}.out"
+    env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # dagyard itself must keep dags/ clean
+    with output.open("w") as sink:
+        process = subprocess.Popen(
+            [DAGYARD, "dev", "--project", str(project), "--port", str(port), *extra],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    dev = DevProcess(process, project, port, output)
+    try:
+        dev.wait_for_output("Airflow is ready", timeout=180)
+    except AssertionError:
+        dev.stop(signal.SIGTERM)
+        raise
+    return dev
