@@ -7,6 +7,7 @@ must produce exactly the findings of its mistake (file, rule and line).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -106,6 +107,25 @@ PLANTED = {
             BashOperator(task_id="load", bash_command="psql -p {{ conn.warehouse.password }}")
         """
     ),
+    "data_mart/stand_ins.py": textwrap.dedent(
+        """
+        from datetime import datetime
+
+        from airflow.providers.standard.operators.empty import EmptyOperator
+        from airflow.sdk import DAG, Variable
+
+        for name in ("configured_owner", "env_owner", "unknown_owner"):
+            with DAG(
+                dag_id=f"stand_in_{name}",
+                schedule=None,
+                start_date=datetime(2024, 1, 1),
+                catchup=False,
+                tags=["data_mart"],
+                default_args={"owner": Variable.get(name), "retries": 1},
+            ):
+                EmptyOperator(task_id="only")
+        """
+    ),
     "data_mart/conventions.py": textwrap.dedent(
         """
         from datetime import datetime
@@ -161,6 +181,7 @@ CONFIG_EXTRA = """
 [check]
 max_tasks = 20
 max_parse_seconds = 1.0
+stand_in_variables = { configured_owner = "configured", env_owner = "overridden" }
 """
 
 
@@ -182,6 +203,7 @@ def checked(tmp_path_factory) -> tuple[dict, int, Path]:
         capture_output=True,
         text=True,
         timeout=240,
+        env={**os.environ, "AIRFLOW_VAR_ENV_OWNER": "from-environment"},
     )
     return json.loads(done.stdout), done.returncode, repo
 
@@ -246,6 +268,17 @@ def test_lookalikes_parse_with_stand_ins_and_are_not_secrets(checked):
     report, _, _ = checked
     assert found(report, "data_mart/lookalikes.py") == []
     assert "dags/data_mart/lookalikes.py" in report["summary"]["checked"]
+
+
+def test_stand_ins_come_from_environment_then_config_then_placeholder(checked):
+    report, _, _ = checked
+    owners = sorted(
+        f["message"] for f in report["findings"] if f["file"] == "dags/data_mart/stand_ins.py"
+    )
+    assert len(owners) == 3
+    assert "'stand_in_configured_owner' has the owner 'configured'" in owners[0]
+    assert "'stand_in_env_owner' has the owner 'from-environment'" in owners[1]
+    assert "'stand_in_unknown_owner' has the owner 'dagyard-stand-in-unknown_owner'" in owners[2]
 
 
 def test_conventions(checked):

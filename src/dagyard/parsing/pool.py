@@ -157,9 +157,14 @@ def _workers(queue, jobs, timeout, memory_mb, root, keep, extra, batch) -> None:
         del running[worker.fd]
         child = Child(worker.pid, worker.fd, worker.current or root, worker.since)
         _, status = reap(child, [], timed_out)
+        rest = worker.rest()
+        if worker.current is None and rest and (timed_out or status != 0):
+            # it died between files: blame the next one, so that the check always progresses
+            worker.current, rest = rest[0], rest[1:]
+            child = child._replace(path=worker.current)
         if worker.current is not None:
             keep(finish(child, None, status, timed_out, timeout, memory_mb, root))
-        pending[:0] = worker.rest()
+        pending[:0] = rest
 
     try:
         while pending or running:
