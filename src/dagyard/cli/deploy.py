@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from dagyard.cli._common import EXIT_FAILED, console, fail, open_project, relative
-from dagyard.deploy import drift, render, write
-from dagyard.deploy.image import DeployError, build_dagyard_wheel
 
 app = typer.Typer(
     help="Render Helm values, ExternalSecrets and the image build file; check for drift.",
@@ -32,6 +30,9 @@ def render_command(
     project: ProjectOption = None,
 ) -> None:
     """Write values.yaml, ExternalSecrets and the image build file for environment ENV."""
+    from dagyard.deploy import render, write
+    from dagyard.deploy.image import DeployError, build_dagyard_wheel
+
     config = open_project(project)
     out = (out or config.root / "deploy" / env).resolve()
     try:
@@ -63,6 +64,9 @@ def check_command(
     project: ProjectOption = None,
 ) -> None:
     """Exit 1 if the files in DIR no longer match what dagyard.toml and the lock render."""
+    from dagyard.deploy import drift
+    from dagyard.deploy.image import DeployError
+
     config = open_project(project)
     folder = (folder or config.root / "deploy" / env).resolve()
     try:
