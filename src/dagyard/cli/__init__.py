@@ -2,41 +2,61 @@
 
 Exit codes: 0 success; 1 the job failed (a DAG run failed, findings at error severity, a
 component died); 2 usage or configuration error; 130 interrupted before finishing.
+
+Only the module of the command being run is imported (`dagyard dev` does not pay for the
+alerter's or the deployer's imports); `--help` and `from dagyard.cli import app` build them all.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
+
 import typer
 
-from dagyard.cli import alerts, dev, init, run
-from dagyard.cli import audit as audit_cli
-from dagyard.cli import check as check_cli
-from dagyard.cli import db as db_cli
-from dagyard.cli import deploy as deploy_cli
-from dagyard.cli import deps as deps_cli
-from dagyard.cli import rbac as rbac_cli
-from dagyard.cli import secrets as secrets_cli
+# name -> (module under dagyard.cli, attribute, kind): "group" is a Typer app, "command" a function
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "dev": ("dev", "app", "group"),
+    "run": ("run", "run_command", "command"),
+    "init": ("init", "init_command", "command"),
+    "check": ("check", "check_command", "command"),
+    "alerts": ("alerts", "app", "group"),
+    "db": ("db", "app", "group"),
+    "deploy": ("deploy", "app", "group"),
+    "deps": ("deps", "app", "group"),
+    "secrets": ("secrets", "app", "group"),
+    "rbac": ("rbac", "app", "group"),
+    "audit": ("audit", "audit_command", "command"),
+}
 
-app = typer.Typer(
-    name="dagyard",
-    help="Build, test and run Apache Airflow 3 pipelines, safely and fast.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(dev.app, name="dev")
-app.add_typer(deploy_cli.app, name="deploy")
-app.add_typer(deps_cli.app, name="deps")
-app.add_typer(alerts.app, name="alerts")
-app.add_typer(db_cli.app, name="db")
-app.command(name="init")(init.init_command)
-app.command(name="check")(check_cli.check_command)
-app.command(name="run")(run.run_command)
-app.add_typer(secrets_cli.app, name="secrets")
-app.add_typer(rbac_cli.app, name="rbac")
-app.command(name="audit")(audit_cli.audit_command)
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The Typer app with every command, or with just `only` (the one about to run)."""
+    app = typer.Typer(
+        name="dagyard",
+        help="Build, test and run Apache Airflow 3 pipelines, safely and fast.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    for name, (module_name, attribute, kind) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        target = getattr(importlib.import_module(f"dagyard.cli.{module_name}"), attribute)
+        if kind == "group":
+            app.add_typer(target, name=name)
+        else:
+            app.command(name=name)(target)
+    return app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 def main() -> None:
     """Entry point of the `dagyard` executable."""
-    app()
+    requested = sys.argv[1] if len(sys.argv) > 1 else None
+    build_app(requested if requested in COMMANDS else None)()
