@@ -39,6 +39,8 @@ def build_app(only: str | None = None) -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+    # A callback keeps Typer in "group" mode even when a single command is registered.
+    app.callback()(_root)
     for name, (module_name, attribute, kind) in COMMANDS.items():
         if only is not None and name != only:
             continue
@@ -48,6 +50,10 @@ def build_app(only: str | None = None) -> typer.Typer:
         else:
             app.command(name=name)(target)
     return app
+
+
+def _root() -> None:
+    """Build, test and run Apache Airflow 3 pipelines, safely and fast."""
 
 
 def __getattr__(name: str) -> typer.Typer:
