@@ -28,7 +28,9 @@ PG = "postgresql://postgres@127.0.0.1:5432"
 
 
 def _load(name: str):
-    sys.path.insert(0, str(TESTS))
+    for folder in (TESTS.parent, TESTS):  # tests/support.py, then tests/alerts/*
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     spec = importlib.util.spec_from_file_location(name, TESTS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
