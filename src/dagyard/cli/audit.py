@@ -5,26 +5,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import httpx
 import typer
-from rich.text import Text
 
 from dagyard import audit, rbac
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, err_console, open_project
+from dagyard.cli._common import EXIT_USAGE, console, fail, open_project
 from dagyard.cli.rbac import PASSWORD_VARIABLE, USER_VARIABLE
 from dagyard.dev.client import LocalApi
 from dagyard.dev.session import read_running_state
 from dagyard.workspace import Workspace
-
-
-def fail_plain(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
-    """Like `fail`, but the text is printed as written (`[security]` is not rich markup)."""
-    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
-    if hint:
-        err_console.print(Text.assemble("  ", ("hint:", "dim"), " ", hint))
-    raise typer.Exit(code)
 
 
 def audit_command(
@@ -62,11 +53,11 @@ def audit_command(
     try:
         after = audit.parse_since(since)
     except audit.AuditError as error:
-        fail_plain(error.message, error.hint, code=EXIT_USAGE)
+        fail(error.message, error.hint, code=EXIT_USAGE)
     running = read_running_state(Workspace(config.root))
     base_url = url or (running.url if running else None) or config.security.airflow_url
     if not base_url:
-        fail_plain(
+        fail(
             "which Airflow? no --url, no running `dagyard dev`, no airflow_url under [security]",
             "start `dagyard dev`, or pass --url https://airflow.example.com",
             code=EXIT_USAGE,
@@ -89,9 +80,9 @@ def audit_command(
                 client, dag_id=dag, user=user, since=after, event=event, limit=limit
             )
     except (audit.AuditError, rbac.RbacError) as error:
-        fail_plain(error.message, error.hint)
+        fail(error.message, error.hint)
     except httpx.HTTPError as error:
-        fail_plain(f"could not read the audit log from {base_url}: {error}")
+        fail(f"could not read the audit log from {base_url}: {error}")
     if as_json:
         for item in events:
             typer.echo(json.dumps({**item._asdict(), "when": item.when.isoformat()}))

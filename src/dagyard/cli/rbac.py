@@ -9,28 +9,17 @@ from typing import Annotated, NoReturn
 import httpx
 import typer
 import yaml
-from rich.text import Text
 
 from dagyard import rbac
 from dagyard.cli._common import (
-    EXIT_FAILED,
     EXIT_USAGE,
     console,
-    err_console,
+    fail,
     open_project,
     relative,
 )
 from dagyard.config import Config
 from dagyard.workspace import Workspace, write_private
-
-
-def fail_plain(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
-    """Like `fail`, but the text is printed as written (`[security]` is not rich markup)."""
-    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
-    if hint:
-        err_console.print(Text.assemble("  ", ("hint:", "dim"), " ", hint))
-    raise typer.Exit(code)
-
 
 app = typer.Typer(
     help="Roles and accounts as code: teams in dagyard.toml -> Airflow (FAB or Keycloak).",
@@ -51,7 +40,7 @@ def new_accounts_file(workspace: Workspace) -> Path:
 
 
 def _fail_on(error: rbac.RbacError) -> NoReturn:
-    fail_plain(error.message, error.hint)
+    fail(error.message, error.hint)
 
 
 @app.command("show")
@@ -115,7 +104,7 @@ def sync_command(
         return
     base_url = url or config.security.airflow_url
     if not base_url:
-        fail_plain(
+        fail(
             "which Airflow? no --url given and no airflow_url under [security]",
             "pass --url https://airflow.example.com, or set it in dagyard.toml",
             code=EXIT_USAGE,
@@ -143,7 +132,7 @@ def sync_command(
     except rbac.RbacError as error:
         _fail_on(error)
     except httpx.HTTPError as error:
-        fail_plain(
+        fail(
             f"could not talk to Airflow at {base_url}: {error}",
             "check the URL, and that the API server is running and reachable from here",
         )
@@ -171,7 +160,7 @@ def _write_keycloak(config: Config, env_name: str, url: str | None, output: Path
     client_id = (env.keycloak_client_id if env else None) or "airflow"
     airflow_url = url or config.security.airflow_url
     if not airflow_url:
-        fail_plain(
+        fail(
             "the realm needs Airflow's address for its login redirects",
             "pass --url https://airflow.example.com, or set airflow_url under [security]",
             code=EXIT_USAGE,

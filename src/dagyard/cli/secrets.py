@@ -7,20 +7,10 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.text import Text
 
 from dagyard import secrets
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, err_console, open_project
+from dagyard.cli._common import EXIT_USAGE, console, fail, open_project
 from dagyard.workspace import Workspace
-
-
-def fail_plain(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
-    """Like `fail`, but the text is printed as written (`[security]` is not rich markup)."""
-    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
-    if hint:
-        err_console.print(Text.assemble("  ", ("hint:", "dim"), " ", hint))
-    raise typer.Exit(code)
-
 
 app = typer.Typer(
     help="Manage your local connections and variables (never committed), and push them.",
@@ -47,7 +37,7 @@ _KIND_WORDS = {
 def _kind(word: str) -> secrets.Kind:
     kind = _KIND_WORDS.get(word.lower())
     if kind is None:
-        fail_plain(
+        fail(
             f"{word!r} is not a kind of secret",
             "write `connection` or `variable`, like `dagyard secrets get connection my_db`",
             code=EXIT_USAGE,
@@ -60,7 +50,7 @@ def _workspace(project: Path | None) -> Workspace:
 
 
 def _fail_on(error: secrets.SecretsError) -> NoReturn:
-    fail_plain(error.message, error.hint)
+    fail(error.message, error.hint)
 
 
 def _read_value(kind: str, name: str) -> str:
