@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,6 +17,11 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option("--project", "-p", help="The DAG repository (default: the current folder)."),
+]
 
 
 def fail(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:

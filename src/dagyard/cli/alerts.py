@@ -19,7 +19,15 @@ import typer
 from dagyard.alerts.cycle import CycleResult, run_cycle
 from dagyard.alerts.settings import AIRFLOW_TOKEN_ENV, SLACK_TOKEN_ENV, AlertSettings, settings_from
 from dagyard.alerts.state import Store
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, err_console, fail, open_project
+from dagyard.cli._common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ProjectOption,
+    console,
+    err_console,
+    fail,
+    open_project,
+)
 from dagyard.config import Config
 from dagyard.dev.client import LocalApi
 from dagyard.dev.session import read_running_state
@@ -27,10 +35,6 @@ from dagyard.workspace import Workspace
 
 app = typer.Typer(help="Send failed tasks and broken DAG files to their owners on Slack.")
 
-ProjectOption = Annotated[
-    Path | None,
-    typer.Option("--project", "-p", help="The DAG repository (default: the current folder)."),
-]
 UrlOption = Annotated[
     str | None,
     typer.Option(

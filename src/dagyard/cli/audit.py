@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 
 from dagyard import audit, rbac
-from dagyard.cli._common import EXIT_USAGE, console, fail, open_project
+from dagyard.cli._common import EXIT_USAGE, ProjectOption, console, fail, open_project
 from dagyard.cli.rbac import PASSWORD_VARIABLE, USER_VARIABLE
 from dagyard.dev.client import LocalApi
 from dagyard.dev.session import read_running_state
@@ -43,10 +42,7 @@ def audit_command(
         typer.Option("--login", help=f"Account to log in with (or ${USER_VARIABLE})."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-    project: Annotated[
-        Path | None,
-        typer.Option("--project", "-p", help="The DAG repository (default: the current folder)."),
-    ] = None,
+    project: ProjectOption = None,
 ) -> None:
     """Show Airflow's audit log: who triggered, cleared, paused or changed what, newest first."""
     config = open_project(project)

@@ -12,7 +12,15 @@ from typing import Annotated
 
 import typer
 
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, err_console, fail, open_project
+from dagyard.cli._common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ProjectOption,
+    console,
+    err_console,
+    fail,
+    open_project,
+)
 from dagyard.config import Config
 from dagyard.parsing.discovery import GitError
 from dagyard.report import FORMATS, render_github, render_json, render_sarif, render_text
@@ -70,10 +78,7 @@ def check_command(
         typer.Option("--jobs", "-j", min=1, help="Files loaded in parallel ([check] jobs)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every file.")] = False,
-    project: Annotated[
-        Path | None,
-        typer.Option("--project", "-p", help="The DAG repository (default: the current folder)."),
-    ] = None,
+    project: ProjectOption = None,
 ) -> None:
     """Check DAG files: imports, owners, secrets, pod settings, conventions, Airflow 3 issues."""
     if explain:

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from dagyard import maintenance
 from dagyard.airflow_env import LocalOptions, local_env
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, fail, open_project
+from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, ProjectOption, console, fail, open_project
 from dagyard.config import Config
 from dagyard.workspace import Workspace
 
@@ -24,9 +24,7 @@ app = typer.Typer(help="Look after Airflow's metadata database.")
 
 @app.command("clean")
 def clean_command(
-    project: Annotated[
-        Path | None, typer.Option("--project", "-p", help="The DAG repository (default: here).")
-    ] = None,
+    project: ProjectOption = None,
     db: Annotated[
         str | None,
         typer.Option("--db", help="Metadata DB URL (default: this project's local database)."),
@@ -93,9 +91,7 @@ def clean_command(
 
 @app.command("status")
 def status_command(
-    project: Annotated[
-        Path | None, typer.Option("--project", "-p", help="The DAG repository (default: here).")
-    ] = None,
+    project: ProjectOption = None,
     db: Annotated[
         str | None,
         typer.Option("--db", help="Metadata DB URL (default: this project's local database)."),

@@ -7,16 +7,13 @@ from typing import Annotated
 
 import typer
 
-from dagyard.cli._common import EXIT_FAILED, console, fail, open_project, relative
+from dagyard.cli._common import EXIT_FAILED, ProjectOption, console, fail, open_project, relative
 
 app = typer.Typer(
     help="Render Helm values, ExternalSecrets and the image build file; check for drift.",
     no_args_is_help=True,
 )
 
-ProjectOption = Annotated[
-    Path | None, typer.Option("--project", "-p", help="The DAG repository (default: here).")
-]
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment in dagyard.toml.")]
 
 

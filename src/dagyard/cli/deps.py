@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from dagyard.cli._common import console, fail, open_project
+from dagyard.cli._common import ProjectOption, console, fail, open_project
 from dagyard.deploy.deps import add, lock
 from dagyard.deploy.image import DeployError
 
@@ -15,10 +14,6 @@ app = typer.Typer(
     help="Declare the DAGs' Python dependencies once, for laptop, CI and image.",
     no_args_is_help=True,
 )
-
-ProjectOption = Annotated[
-    Path | None, typer.Option("--project", "-p", help="The DAG repository (default: here).")
-]
 
 
 @app.command("add")

@@ -10,7 +10,15 @@ import typer
 from rich.markup import escape
 from watchfiles import Change, watch
 
-from dagyard.cli._common import EXIT_USAGE, console, err_console, fail, open_project, relative
+from dagyard.cli._common import (
+    EXIT_USAGE,
+    ProjectOption,
+    console,
+    err_console,
+    fail,
+    open_project,
+    relative,
+)
 from dagyard.dev.client import LocalApi
 from dagyard.dev.session import (
     DevError,
@@ -25,11 +33,6 @@ from dagyard.dev.watcher import DagFileWatcher, FileEvent
 from dagyard.workspace import Workspace
 
 app = typer.Typer(help="Run Airflow on this laptop, and talk to the running one.")
-
-ProjectOption = Annotated[
-    Path | None,
-    typer.Option("--project", "-p", help="The DAG repository (default: the current folder)."),
-]
 
 
 @app.callback(invoke_without_command=True)

@@ -13,6 +13,7 @@ import yaml
 from dagyard import rbac
 from dagyard.cli._common import (
     EXIT_USAGE,
+    ProjectOption,
     console,
     fail,
     open_project,
@@ -26,10 +27,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ProjectOption = Annotated[
-    Path | None,
-    typer.Option("--project", "-p", help="The DAG repository (default: the current folder)."),
-]
 PASSWORD_VARIABLE = "DAGYARD_AIRFLOW_PASSWORD"
 USER_VARIABLE = "DAGYARD_AIRFLOW_USER"
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, err_console, fail, open_project
+from dagyard.cli._common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ProjectOption,
+    console,
+    err_console,
+    fail,
+    open_project,
+)
 from dagyard.cli._common import relative as relative_to
 from dagyard.dev.run_once import OneShotRun, RunError, TaskOutcome, log_tail
 from dagyard.dev.session import divert_output
@@ -33,9 +40,7 @@ def run_command(
         str | None,
         typer.Option("--task", help="Run only this task (its upstream tasks are not run)."),
     ] = None,
-    project: Annotated[
-        Path | None, typer.Option("--project", "-p", help="The DAG repository (default: here).")
-    ] = None,
+    project: ProjectOption = None,
     tail_lines: Annotated[int, typer.Option("--log-lines", help="Log lines shown per task.")] = 5,
 ) -> None:
     """Run DAG_ID once, right now, without the dev environment; exit 0 only if it succeeded."""

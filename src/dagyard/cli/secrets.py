@@ -9,7 +9,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from dagyard import secrets
-from dagyard.cli._common import EXIT_USAGE, console, fail, open_project
+from dagyard.cli._common import EXIT_USAGE, ProjectOption, console, fail, open_project
 from dagyard.workspace import Workspace
 
 app = typer.Typer(
@@ -17,10 +17,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ProjectOption = Annotated[
-    Path | None,
-    typer.Option("--project", "-p", help="The DAG repository (default: the current folder)."),
-]
 KindArgument = Annotated[str, typer.Argument(help="connection or variable", show_default=False)]
 NameArgument = Annotated[str, typer.Argument(help="Connection id or variable key.")]
 
