@@ -130,15 +130,22 @@ def start(
     """
     path = path.resolve()
     started = time.monotonic()
+    pid, read_fd = fork_piped(lambda write_fd: _child(path, write_fd, memory_mb, extra))
+    return Child(pid, read_fd, path, started)
+
+
+def fork_piped(body: Callable[[int], object]) -> tuple[int, int]:
+    """Fork a child that runs `body(write_fd)` and never returns; give the parent (pid, read_fd)."""
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - observed through the pipe
         os.close(read_fd)
-        _child(path, write_fd, memory_mb, extra)
+        body(write_fd)
+        os._exit(0)
     os.close(write_fd)
-    return Child(pid, read_fd, path, started)
+    return pid, read_fd
 
 
 def read_chunk(child: Child, chunks: list[bytes]) -> bool:

@@ -22,6 +22,7 @@ from dagyard.parsing.loader import (
     LoadResult,
     _write_all,
     finish,
+    fork_piped,
     isolate_child,
     load_in_this_process,
     read_chunk,
@@ -127,15 +128,7 @@ class _Worker:
         self.current: Path | None = None
         self.since = time.monotonic()
         self.buffer = b""
-        read_fd, write_fd = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - observed through the pipe
-            os.close(read_fd)
-            _work(files, write_fd, memory_mb, root, extra)
-        os.close(write_fd)
-        self.pid, self.fd = pid, read_fd
+        self.pid, self.fd = fork_piped(lambda fd: _work(files, fd, memory_mb, root, extra))
 
     def rest(self) -> list[Path]:
         """Files given to this worker that it did not start."""
