@@ -38,7 +38,8 @@ def preload(*, api_only: bool = False) -> None:
 def api_server(name: str, sock: socket.socket, apps: str, *, nice: int = 0) -> Component:
     """The API server (`apps`: "core" for REST API + UI, "execution" for the task API).
 
-    `nice` lowers the priority of a server that is not needed for start-up to finish.
+    The task API is served at the one version dagyard's own tasks speak (see
+    `execution_api`). `nice` lowers the priority of a server not needed for start-up to finish.
     """
 
     def run() -> None:
@@ -48,12 +49,8 @@ def api_server(name: str, sock: socket.socket, apps: str, *, nice: int = 0) -> C
             os.nice(nice)
         os.environ["_AIRFLOW_PROCESS_CONTEXT"] = "server"
         os.environ["AIRFLOW_API_APPS"] = apps
-        from airflow.api_fastapi.app import create_app
-
-        app = create_app(apps=apps)
-        warm_up_versioned_apps(app)
         config = uvicorn.Config(
-            app,
+            build_app(apps),
             log_config=None,
             access_log=False,
             log_level="warning",
@@ -62,6 +59,20 @@ def api_server(name: str, sock: socket.socket, apps: str, *, nice: int = 0) -> C
         uvicorn.Server(config).run(sockets=[sock])
 
     return Component(name, run, keeps=(sock.fileno(),))
+
+
+def build_app(apps: str) -> object:
+    """The app of one API server, with every route built before it serves a request."""
+    if apps == "execution":
+        from dagyard.dev import execution_api
+
+        app = execution_api.create_app()
+    else:
+        from airflow.api_fastapi.app import create_app
+
+        app = create_app(apps=apps)
+    warm_up_versioned_apps(app)
+    return app
 
 
 def warm_up_versioned_apps(app: object) -> None:

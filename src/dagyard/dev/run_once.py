@@ -254,7 +254,7 @@ class OneShotRun:
                 if dag_run.state == DagRunState.RUNNING:
                     time.sleep(0.05)
         finally:
-            executor.end()
+            stop_local_executor(executor)
         session.expire_all()
         tasks = self._report_changes(dag_run, seen)
         return str(dag_run.state), tasks
@@ -292,6 +292,27 @@ class OneShotRun:
         """Stop the execution API and anything else this run started."""
         if self.group is not None:
             self.group.stop(grace=3)
+
+
+def stop_local_executor(executor: Any, grace: float = 5.0) -> None:
+    """Stop the LocalExecutor's workers without hanging on one that missed its stop message.
+
+    `LocalExecutor.end()` joins every worker with no time limit; a worker that exits while
+    the stop messages are being sent leaves another one waiting forever. At this point the run
+    is over, so workers still alive after `grace` seconds are idle and are terminated.
+    """
+    workers = list(getattr(executor, "workers", {}).values())
+    for worker in workers:
+        if worker.is_alive():
+            executor.activity_queue.put(None)
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.join(max(deadline - time.monotonic(), 0))
+        if worker.is_alive():
+            worker.terminate()
+            worker.join(1)
+    executor.workers = {}
+    executor.end()
 
 
 _PLUMBING_LOGGERS = ("airflow.dag_processing.", "airflow.sdk.api.", "supervisor")
