@@ -104,3 +104,19 @@ def test_dag_file_that_does_not_import_is_reported(dag_repo):
     assert result.returncode == 1
     assert "could not be imported" in result.stderr
     assert "NameError" in result.stderr
+
+
+def test_nothing_is_left_running_after_the_run(dag_repo):
+    import psutil
+
+    result = run(dag_repo, "daily_revenue_mart")
+    assert result.returncode == 0, result.stdout + result.stderr
+    left = []
+    for process in psutil.process_iter(["pid", "name"]):
+        try:
+            environment = process.environ()
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess, OSError):
+            continue
+        if any(str(dag_repo) in value for value in environment.values()):
+            left.append((process.pid, process.info["name"]))
+    assert left == []
