@@ -193,7 +193,7 @@ class CheckSection(_Section):
     timeout_seconds: float = Field(default=30.0, gt=0)
     memory_mb: int = Field(default=2048, ge=64)
     jobs: int = Field(default=2, ge=1, le=64)
-    isolation: Literal["worker", "file"] = "worker"
+    isolation: Literal["auto", "worker", "file"] = "auto"
     secrets_baseline: str = ".secrets.baseline"
     base_branch: str | None = None
     stand_in_variables: dict[str, str] = Field(default_factory=dict)
