@@ -6,11 +6,11 @@ starts with Airflow already imported (the expensive part of starting any Airflow
 
 from __future__ import annotations
 
-import gc
 import os
 import socket
 
 from dagyard.dev.supervisor import Component
+from dagyard.startup import long_lived_objects, remember_endpoint_signatures
 
 
 def preload(*, api_only: bool = False) -> None:
@@ -18,21 +18,20 @@ def preload(*, api_only: bool = False) -> None:
 
     `api_only` imports just what an API server needs (`dagyard run` forks only that one).
     """
-    import airflow.api_fastapi.app
-    import uvicorn  # noqa: F401
-    from airflow import settings
+    with long_lived_objects():
+        import airflow.api_fastapi.app
+        import uvicorn  # noqa: F401
+        from airflow import settings
 
-    if not api_only:
-        import airflow.cli.cli_parser
-        import airflow.dag_processing.manager
-        import airflow.executors.local_executor
-        import airflow.jobs.scheduler_job_runner
-        import airflow.providers.standard.operators.python  # noqa: F401
+        if not api_only:
+            import airflow.cli.cli_parser
+            import airflow.dag_processing.manager
+            import airflow.executors.local_executor
+            import airflow.jobs.scheduler_job_runner
+            import airflow.providers.standard.operators.python  # noqa: F401
 
     if settings.engine is not None:
         settings.engine.dispose()
-    gc.collect()
-    gc.freeze()
 
 
 def api_server(name: str, sock: socket.socket, apps: str, *, nice: int = 0) -> Component:
@@ -63,15 +62,17 @@ def api_server(name: str, sock: socket.socket, apps: str, *, nice: int = 0) -> C
 
 def build_app(apps: str) -> object:
     """The app of one API server, with every route built before it serves a request."""
-    if apps == "execution":
-        from dagyard.dev import execution_api
+    remember_endpoint_signatures()
+    with long_lived_objects():
+        if apps == "execution":
+            from dagyard.dev import execution_api
 
-        app = execution_api.create_app()
-    else:
-        from airflow.api_fastapi.app import create_app
+            app = execution_api.create_app()
+        else:
+            from airflow.api_fastapi.app import create_app
 
-        app = create_app(apps=apps)
-    warm_up_versioned_apps(app)
+            app = create_app(apps=apps)
+        warm_up_versioned_apps(app)
     return app
 
 

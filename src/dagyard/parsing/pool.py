@@ -19,7 +19,6 @@ Isolation modes:
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 import json
 import os
@@ -44,6 +43,7 @@ from dagyard.parsing.loader import (
     reap,
     start,
 )
+from dagyard.startup import long_lived_objects
 
 STRICT_UP_TO = 50
 
@@ -56,14 +56,13 @@ def warm_up(modules: Iterable[str]) -> list[str]:
     imported.
     """
     imported = []
-    for name in sorted(set(modules)):
-        try:
-            importlib.import_module(name)
-        except BaseException:
-            continue
-        imported.append(name)
-    gc.collect()
-    gc.freeze()
+    with long_lived_objects():
+        for name in sorted(set(modules)):
+            try:
+                importlib.import_module(name)
+            except BaseException:
+                continue
+            imported.append(name)
     return imported
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dagyard import airflow_env
 from dagyard.config import Config
+from dagyard.startup import long_lived_objects
 
 _prepared: dict[str, Path] = {}
 
@@ -33,8 +34,9 @@ def prepare(config: Config) -> Path:
     home = Path(tempfile.mkdtemp(prefix="dagyard-check-"))
     atexit.register(shutil.rmtree, home, True)
     airflow_env.apply(airflow_env.check_env(config, home))
-    import airflow  # noqa: F401 - the one import every child shares
-    from airflow.dag_processing.dagbag import DagBag  # noqa: F401
+    with long_lived_objects():
+        import airflow  # noqa: F401 - the one import every child shares
+        from airflow.dag_processing.dagbag import DagBag  # noqa: F401
 
     _prepared[key] = home
     return home
