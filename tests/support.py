@@ -21,6 +21,25 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_REPO = REPO / "examples" / "dag-repo"
 DAGYARD = str(Path(sys.executable).with_name("dagyard"))
 
+# A small, clean DAG file; format it with dag_id and owner.
+SMALL_DAG = '''"""A small DAG."""
+
+from datetime import datetime
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+with DAG(
+    dag_id="{dag_id}",
+    schedule="@daily",
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    tags=["data_mart"],
+    default_args={{"owner": "{owner}", "retries": 1}},
+):
+    EmptyOperator(task_id="only")
+'''
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""

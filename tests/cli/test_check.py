@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import DAGYARD, REPO, copy_example_repo
+from support import DAGYARD, REPO, SMALL_DAG, copy_example_repo
+
+GOOD = SMALL_DAG
 
 BIN = Path(sys.executable).parent
 GIT_ENV = {
@@ -25,24 +27,6 @@ GIT_ENV = {
     "GIT_COMMITTER_EMAIL": "t@example.com",
     "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
 }
-
-GOOD = '''"""A small DAG."""
-
-from datetime import datetime
-
-from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import DAG
-
-with DAG(
-    dag_id="{dag_id}",
-    schedule="@daily",
-    start_date=datetime(2024, 1, 1),
-    catchup=False,
-    tags=["data_mart"],
-    default_args={{"owner": "{owner}", "retries": 1}},
-):
-    EmptyOperator(task_id="only")
-'''
 
 
 def dagyard(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

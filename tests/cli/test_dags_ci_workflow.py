@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import REPO, copy_example_repo
+from support import REPO, SMALL_DAG, copy_example_repo
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -32,24 +32,6 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_EMAIL": "t@example.com",
 }
 PUSH_EXPRESSION = re.compile(r"\$\{\{.*\|\|\s*'([^']*)'\s*\}\}")
-
-MISSING_OWNER = '''"""A DAG whose owner was forgotten."""
-
-from datetime import datetime
-
-from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import DAG
-
-with DAG(
-    dag_id="forgotten_owner",
-    schedule="@daily",
-    start_date=datetime(2024, 1, 1),
-    catchup=False,
-    tags=["data_mart"],
-    default_args={"retries": 1},
-):
-    EmptyOperator(task_id="only")
-'''
 
 
 def git(root: Path, *args: str) -> None:
@@ -128,7 +110,7 @@ def pushed_repo(tmp_path: Path) -> Path:
 
 def test_a_push_with_a_planted_mistake_fails_with_an_annotation(pushed_repo, wheels, tmp_path):
     planted = pushed_repo / "dags" / "data_mart" / "forgotten_owner.py"
-    planted.write_text(MISSING_OWNER)
+    planted.write_text(SMALL_DAG.format(dag_id="forgotten_owner", owner="bob"))
     git(pushed_repo, "add", "-A")
     git(pushed_repo, "commit", "-q", "-m", "add a DAG")
     install, check = run_steps(pushed_repo, wheels, tmp_path)
