@@ -64,10 +64,15 @@ class LocalApi:
         return self._get("/api/v2/importErrors", limit=100)["import_errors"]
 
     def reparse(self, file_token: str) -> bool:
-        """Ask the DAG processor to parse a file next; False when the API knows no DAG there."""
+        """Ask the DAG processor to parse a file next; False when the API knows no DAG there.
+
+        409 means the file is already queued for parsing: what was asked for.
+        """
         response = self._http.put(f"/api/v2/parseDagFile/{file_token}", headers=self._auth())
         if response.status_code == 404:
             return False
+        if response.status_code == 409:
+            return True
         response.raise_for_status()
         return True
 

@@ -71,6 +71,9 @@ def build_app(apps: str) -> object:
         else:
             from airflow.api_fastapi.app import create_app
 
+            from dagyard.dev.action_log import write_action_log_in_a_thread
+
+            write_action_log_in_a_thread()
             app = create_app(apps=apps)
         warm_up_versioned_apps(app)
     return app

@@ -8,6 +8,7 @@ the terminal with file:line right away, without waiting for Airflow.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -26,6 +27,9 @@ class FileEvent(NamedTuple):
     path: Path
     change: Change
     result: LoadResult | None
+
+
+log = logging.getLogger(__name__)
 
 
 def request_priority_parse(bundle_name: str, relative_fileloc: str) -> None:
@@ -103,11 +107,24 @@ class DagFileWatcher:
         parsed = {file.resolve() for file in self._parsed_files()}
         return sorted(dependents(graph, [helper]) & parsed)
 
-    def request_parse(self, path: Path) -> None:
-        """Ask Airflow to parse `path` next."""
+    def request_parse(self, path: Path) -> bool:
+        """Ask Airflow to parse `path` next; False when neither way of asking worked.
+
+        A failed request never ends the session: the DAG processor still finds the change at its
+        next bundle refresh (every 2 s), a little later.
+        """
         bundle = self._bundle_of(path)
         if bundle is None:
-            return
+            return True
         relative = path.relative_to(bundle.path).as_posix()
-        if not self.api.reparse(file_token(self.secret_key, bundle.name, relative)):
+        try:
+            if self.api.reparse(file_token(self.secret_key, bundle.name, relative)):
+                return True
+        except Exception:
+            log.warning("PUT parseDagFile failed for %s", relative, exc_info=True)
+        try:
             request_priority_parse(bundle.name, relative)
+        except Exception:
+            log.warning("Could not queue a priority parse of %s", relative, exc_info=True)
+            return False
+        return True
