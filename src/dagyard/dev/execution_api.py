@@ -5,7 +5,8 @@ several seconds of CPU before the first task can start. Tasks that dagyard start
 from the same installed Airflow, so they speak exactly one version: the newest. `create_app()`
 serves Airflow's own routes, models, dependencies and middlewares at that version only, as a
 plain FastAPI app. Should the installed Task SDK ever speak another version, it falls back to
-Airflow's full versioned app.
+Airflow's full versioned app. Left out: Airflow's OpenTelemetry trace-context dependency (local
+runs export no traces) and the access log of every task request.
 """
 
 from __future__ import annotations
