@@ -6,6 +6,7 @@ starts with Airflow already imported (the expensive part of starting any Airflow
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 
@@ -13,10 +14,14 @@ from dagyard.dev.supervisor import Component
 from dagyard.startup import long_lived_objects, remember_endpoint_signatures
 
 
-def preload(*, api_only: bool = False) -> None:
+def preload(*, api_only: bool = False, tasks: bool = False) -> None:
     """Import Airflow and the modules the components need, then freeze them for sharing.
 
-    `api_only` imports just what an API server needs (`dagyard run` forks only that one).
+    `api_only` imports just what an API server needs. `tasks` also imports what reading a task
+    back from the database and running it needs (`dagyard run` forks the task API only after
+    this): DAG loading, rendered template fields, pools, and the Kubernetes models of the
+    `pod_override` the local policy gives every task; otherwise the task API would import them
+    while answering the first task.
     """
     with long_lived_objects():
         import airflow.api_fastapi.app
@@ -28,7 +33,17 @@ def preload(*, api_only: bool = False) -> None:
             import airflow.dag_processing.manager
             import airflow.executors.local_executor
             import airflow.jobs.scheduler_job_runner
-            import airflow.providers.standard.operators.python  # noqa: F401
+            import airflow.providers.standard.operators.python
+        if tasks or not api_only:
+            import airflow.dag_processing.dagbag
+            import airflow.jobs.job
+            import airflow.models.pool
+            import airflow.models.renderedtifields
+            import airflow.sdk.bases.operatorlink
+            import airflow.sdk.bases.skipmixin  # noqa: F401
+
+            with contextlib.suppress(ImportError):
+                import kubernetes.client.models  # noqa: F401
 
     if settings.engine is not None:
         settings.engine.dispose()

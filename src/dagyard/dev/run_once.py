@@ -107,7 +107,7 @@ class OneShotRun:
         from dagyard.policy import write_local_settings
 
         write_local_settings(self.workspace.home)
-        components.preload(api_only=True)
+        components.preload(api_only=True, tasks=True)
         self.group = ProcessGroup(self.run_dir / "logs" / "dev")
         self.group.share(execution_socket.fileno())
         self.group.start(components.api_server("execution-api", execution_socket, "execution"))
