@@ -90,21 +90,7 @@ def build_app(apps: str) -> object:
 
             write_action_log_in_a_thread()
             app = create_app(apps=apps)
-        warm_up_versioned_apps(app)
     return app
-
-
-def warm_up_versioned_apps(app: object) -> None:
-    """Build the execution API's versioned routes now rather than on the first task's request.
-
-    The task execution API generates its routes for every API version lazily, on the first
-    request (several seconds on a laptop); doing it before serving keeps that off a task.
-    """
-    for route in getattr(app, "routes", []):
-        mounted = getattr(route, "app", None)
-        initialize = getattr(mounted, "_cadwyn_initialize", None)
-        if initialize is not None and not getattr(mounted, "_cadwyn_initialized", True):
-            initialize()
 
 
 def airflow_command(name: str, *argv: str) -> Component:

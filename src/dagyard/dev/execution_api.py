@@ -30,12 +30,27 @@ def create_app() -> Any:
     from fastapi import FastAPI
 
     if not task_sdk_speaks_newest():
-        return create_airflow_app(apps="execution")
+        app = create_airflow_app(apps="execution")
+        warm_up_versioned_apps(app)
+        return app
     app = FastAPI(title="Airflow API (dagyard, tasks only)", lifespan=lifespan)
     execution = newest_version_app()
     execution.state.dag_bag = create_dag_bag()
     app.mount("/execution", execution)
     return app
+
+
+def warm_up_versioned_apps(app: Any) -> None:
+    """Build the execution API's versioned routes now rather than on the first task's request.
+
+    The task execution API generates its routes for every API version lazily, on the first
+    request (several seconds on a laptop); doing it before serving keeps that off a task.
+    """
+    for route in getattr(app, "routes", []):
+        mounted = getattr(route, "app", None)
+        initialize = getattr(mounted, "_cadwyn_initialize", None)
+        if initialize is not None and not getattr(mounted, "_cadwyn_initialized", True):
+            initialize()
 
 
 def newest_version_app() -> Any:
