@@ -269,6 +269,17 @@ def test_watch_rechecks_a_saved_file(dag_repo):
         process.wait(timeout=20)
 
 
+def pre_commit_run(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "pre-commit"), "run"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
 def test_pre_commit_hook_runs_as_written(git_repo, tmp_path):
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert {h["id"] for h in hooks} == {"dagyard-check", "dagyard-check-files"}
@@ -277,27 +288,13 @@ def test_pre_commit_hook_runs_as_written(git_repo, tmp_path):
     bad.write_text(GOOD.format(dag_id="bad", owner="bob"))
     git(git_repo, "add", "dags/data_mart/bad.py")
     env = {**GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    done = subprocess.run(
-        [str(BIN / "pre-commit"), "run"],
-        cwd=git_repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    done = pre_commit_run(git_repo, env)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "ruff format" in done.stdout and "ruff check" in done.stdout
     assert "DY110" in done.stdout
     bad.write_text(GOOD.format(dag_id="bad", owner="a@example.com"))
     git(git_repo, "add", "dags/data_mart/bad.py")
-    done = subprocess.run(
-        [str(BIN / "pre-commit"), "run"],
-        cwd=git_repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    done = pre_commit_run(git_repo, env)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -21,14 +21,16 @@ from dagyard.workspace import Workspace
 
 app = typer.Typer(help="Look after Airflow's metadata database.")
 
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Metadata DB URL (default: this project's local database)."),
+]
+
 
 @app.command("clean")
 def clean_command(
     project: ProjectOption = None,
-    db: Annotated[
-        str | None,
-        typer.Option("--db", help="Metadata DB URL (default: this project's local database)."),
-    ] = None,
+    db: DbOption = None,
     days: Annotated[
         int | None,
         typer.Option(
@@ -92,10 +94,7 @@ def clean_command(
 @app.command("status")
 def status_command(
     project: ProjectOption = None,
-    db: Annotated[
-        str | None,
-        typer.Option("--db", help="Metadata DB URL (default: this project's local database)."),
-    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Show the metadata DB's size, and the rows and oldest row of each history table."""
     config = open_project(project)
