@@ -40,7 +40,7 @@ def _schedule(dag) -> str:
     """The schedule as the author wrote it: an expression, or the assets and timetable it uses."""
     if hasattr(dag, "schedule_interval"):  # Airflow 2
         raw = dag.schedule_interval
-        dataset_driven = getattr(dag.timetable, "dataset_condition", None) is not None
+        dataset_driven = "Dataset" in type(dag.timetable).__name__
         if dataset_driven or type(raw).__name__ not in ("str", "NoneType", "timedelta"):
             raw = dag.timetable
     else:
@@ -77,7 +77,7 @@ def _dag(dag) -> dict:
         "schedule": _schedule(dag),
         "timetable": type(getattr(dag, "timetable", None)).__name__,
         "start_date": start.isoformat() if start is not None else None,
-        "owner": dag.owner,
+        "owner": ", ".join(sorted(part.strip() for part in str(dag.owner).split(","))),
         "tasks": {task.task_id: _task(task) for task in dag.tasks},
     }
 

@@ -1,5 +1,4 @@
 """Every 10 minutes, posts failed tasks to Slack (reads the metadata DB)."""
-
 from datetime import datetime, timedelta
 
 from airflow import DAG, settings
@@ -11,11 +10,9 @@ from airflow.utils.db import provide_session
 @provide_session
 def failed_tasks(session=None, **context):
     since = context["execution_date"] - timedelta(minutes=10)
-    return (
-        session.query(TaskInstance)
-        .filter(TaskInstance.state == "failed", TaskInstance.end_date >= since)
-        .all()
-    )
+    return session.query(TaskInstance).filter(
+        TaskInstance.state == "failed", TaskInstance.end_date >= since
+    ).all()
 
 
 with DAG(

@@ -1,5 +1,4 @@
 """Deletes old DAG runs and task instances (the classic maintenance DAG)."""
-
 from datetime import timedelta
 
 from airflow import settings
@@ -18,11 +17,6 @@ def cleanup(**context):
     session.commit()
 
 
-dag = DAG(
-    "metadata_cleanup",
-    schedule_interval="@daily",
-    start_date=days_ago(1),
-    default_args={"owner": "platform@example.com"},
-    catchup=False,
-)
+dag = DAG("metadata_cleanup", schedule_interval="@daily", start_date=days_ago(1),
+          default_args={"owner": "platform@example.com"}, catchup=False)
 PythonOperator(task_id="cleanup", python_callable=cleanup, provide_context=True, dag=dag)

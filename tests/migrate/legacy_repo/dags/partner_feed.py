@@ -1,5 +1,4 @@
 """Partner feed: waits for the export, then runs a shell script template."""
-
 from airflow import DAG
 from airflow.operators.bash_operator import BashOperator
 from airflow.sensors.external_task_sensor import ExternalTaskSensor

@@ -1,5 +1,4 @@
 """Rolls up regions with a SubDAG per region (2019 style)."""
-
 from airflow.models import DAG
 from airflow.operators.dummy_operator import DummyOperator
 from airflow.operators.subdag_operator import SubDagOperator
@@ -17,7 +16,5 @@ def region_subdag(parent, child, args):
 
 with DAG("regional_rollup", default_args=ARGS, schedule_interval="@daily") as dag:
     start = DummyOperator(task_id="start")
-    regions = SubDagOperator(
-        task_id="regions", subdag=region_subdag("regional_rollup", "regions", ARGS)
-    )
+    regions = SubDagOperator(task_id="regions", subdag=region_subdag("regional_rollup", "regions", ARGS))
     start >> regions

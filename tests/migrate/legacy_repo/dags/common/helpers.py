@@ -1,5 +1,4 @@
 """Shared helpers, written for Airflow 1.10 and kept working on Airflow 2."""
-
 from airflow.hooks.base_hook import BaseHook
 from airflow.operators.python_operator import PythonOperator
 
