@@ -17,7 +17,8 @@ class SettingChange(NamedTuple):
     renamed_to: tuple[str, str] | None
     removed: bool
     suggestion: str
-    breaking: bool
+    invalid_value: str | None
+    removed_only_if: str | None
 
 
 def airflow3_setting_changes() -> dict[tuple[str, str], SettingChange]:
@@ -33,8 +34,9 @@ def airflow3_setting_changes() -> dict[tuple[str, str], SettingChange]:
             change.config.section,
             change.config.option,
             (renamed.section, renamed.option) if renamed else None,
-            bool(change.was_removed and not renamed),
+            bool(change.was_removed and not renamed and change.is_invalid_if is None),
             change.suggestion or "",
-            bool(change.breaking),
+            None if change.is_invalid_if is None else str(change.is_invalid_if),
+            None if change.remove_if_equals is None else str(change.remove_if_equals),
         )
     return changes

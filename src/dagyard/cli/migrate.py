@@ -53,6 +53,8 @@ def migrate_command(
     targets = _targets(paths, root)
     if settings is not None:
         _translate_settings(settings)
+        if not paths:
+            return
     files = files_to_migrate(targets)
     if not files:
         fail(
@@ -142,7 +144,7 @@ def _translate_settings(path: Path) -> None:
         translation = translate(path)
     except SettingsError as error:
         fail(str(error), code=EXIT_USAGE)
-    console.print(translation.render())
+    console.print(translation.render(), markup=False)
 
 
 def _print_diff(result, shown: str) -> None:

@@ -66,7 +66,10 @@ class Translation(NamedTuple):
         """A plain report a person can act on, with the `dagyard.toml` lines to paste."""
         parts = []
         if self.toml:
-            parts.append("Add to dagyard.toml:\n" + "\n".join(f"  {line}" for line in self.toml))
+            parts.append(
+                "Add to dagyard.toml:\n  [deploy.environments.prod]\n"
+                + "\n".join(f"  {line}" for line in self.toml)
+            )
         if self.notes:
             parts.append("Handled by dagyard:\n" + "\n".join(f"  - {n}" for n in self.notes))
         if self.changed_by_airflow3:
@@ -134,25 +137,36 @@ def translate(path: Path) -> Translation:
         key = (setting.section, setting.option)
         name = f"[{setting.section}] {setting.option}"
         if key == ("secrets", "backend") and GOOGLE_BACKEND in setting.value:
-            toml.append('secret_store = "gcp-secret-manager"   # [deploy.environments.prod]')
+            toml.append('secret_store = "gcp-secret-manager"')
         elif key == ("secrets", "backend_kwargs"):
             toml += _secret_manager_kwargs(setting.value)
         elif key in (("kubernetes", "namespace"), ("kubernetes_executor", "namespace")):
-            toml.append(f'namespace = "{setting.value}"   # [deploy.environments.prod]')
+            toml.append(f'namespace = "{setting.value}"')
         elif key == ("core", "dags_folder"):
             notes.append(f"{name}: dagyard reads DAGs from [project] dags_folder in the repo")
         elif key in MANAGED_BY_DAGYARD:
             notes.append(f"{name}: {MANAGED_BY_DAGYARD[key]}")
-        elif key in changes:
+        elif key in changes and _affected(changes[key], setting.value):
             change = changes[key]
             if change.renamed_to:
                 section, option = change.renamed_to
                 changed.append(f"{name} is now [{section}] {option}")
+            elif change.invalid_value is not None:
+                changed.append(f"{name} = {setting.value} is not allowed. {change.suggestion}")
             else:
                 changed.append(f"{name} was removed. {change.suggestion}".strip())
         else:
             left.append(f"{name} = {setting.value}")
     return Translation(toml, notes, changed, left)
+
+
+def _affected(change, value: str) -> bool:
+    """Whether Airflow 3's change applies to this value of the setting."""
+    if change.removed_only_if is not None:
+        return value == change.removed_only_if
+    if change.invalid_value is not None:
+        return value == change.invalid_value
+    return bool(change.renamed_to or change.removed)
 
 
 def _secret_manager_kwargs(value: str) -> list[str]:
@@ -167,5 +181,5 @@ def _secret_manager_kwargs(value: str) -> list[str]:
         ("project_id", "secret_manager_project"),
     ):
         if source in kwargs:
-            lines.append(f'{target} = "{kwargs[source]}"   # [deploy.environments.prod]')
+            lines.append(f'{target} = "{kwargs[source]}"')
     return lines
