@@ -45,7 +45,7 @@ def migrate_command(
     ] = None,
 ) -> None:
     """Migrate DAG files from Airflow 2 to Airflow 3: fix what is safe, report the rest."""
-    from dagyard.migrate.engine import files_to_migrate, migrate_file
+    from dagyard.migrate.engine import files_to_migrate, migrate_files
 
     if sum((check, diff, write)) > 1:
         fail("choose one of --check, --diff and --write", code=EXIT_USAGE)
@@ -63,7 +63,7 @@ def migrate_command(
             code=EXIT_USAGE,
         )
     with console.status(f"Migrating {len(files)} file(s)"):
-        results = [migrate_file(path) for path in files]
+        results = migrate_files(files)
     left = 0
     for result in results:
         advised: set[str] = set()

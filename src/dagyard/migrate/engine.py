@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import difflib
+import multiprocessing
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +21,7 @@ from dagyard.migrate.rewrite import rewrite_source
 from dagyard.migrate.templates import looks_like_template, rewrite_template
 
 TEMPLATE_SUFFIXES = {".sql", ".hql", ".sh", ".j2", ".jinja", ".jinja2"}
+PARALLEL_FROM = 40
 SKIPPED_FOLDERS = {".git", ".venv", "venv", "__pycache__", "node_modules", ".dagyard", ".tox"}
 
 
@@ -53,30 +55,72 @@ class FileResult(NamedTuple):
         return line
 
 
-def migrate_python(text: str, path: Path, today: dt.date | None = None) -> FileResult:
-    """Migrate one Python module's text; a module that does not parse is left as it is."""
+class _Prepared(NamedTuple):
+    """A Python file after dagyard's own rewrites (or the reason it cannot be migrated)."""
+
+    text: str
+    code: str
+    changes: list[str]
+    renames: dict[str, str]
+    error: str | None
+
+
+def _prepare(text: str, path: Path, today: dt.date | None) -> _Prepared:
     try:
         ast.parse(text, filename=str(path))
         rewritten = rewrite_source(text, today=today)
     except SyntaxError as error:
-        return FileResult(path, text, text, [], [], _syntax_error(error.lineno, error.msg))
+        return _Prepared(text, text, [], {}, _syntax_error(error.lineno, error.msg))
     except cst.ParserSyntaxError as error:
-        return FileResult(path, text, text, [], [], _syntax_error(error.raw_line, error.message))
-    name = path.name
-    fixed = ruff_pass.apply_airflow3_fixes(rewritten.code, name)
-    after = ruff_pass.remove_new_dead_imports(text, fixed, name, rewritten.renames)
-    changes = list(rewritten.changes)
-    if fixed != rewritten.code:
-        changes.append("ruff AIR3 fixes applied")
-    findings = (
-        find_leftovers(after)
-        + missing_airflow_imports(after)
-        + [
-            Finding(d.code, d.line, d.message, _ruff_hint(d.code))
-            for d in ruff_pass.diagnostics(after, name)
-        ]
+        return _Prepared(text, text, [], {}, _syntax_error(error.raw_line, error.message))
+    return _Prepared(text, rewritten.code, rewritten.changes, rewritten.renames, None)
+
+
+def migrate_python_texts(
+    items: list[tuple[str, Path]], today: dt.date | None = None
+) -> list[FileResult]:
+    """Migrate many Python modules' texts at once (ruff runs once per step for all of them)."""
+    prepared = _parallel(_prepare, [(text, path, today) for text, path in items])
+    good = [index for index, item in enumerate(prepared) if item.error is None]
+    ruff = ruff_pass.airflow3_pass(
+        [prepared[i].text for i in good],
+        [prepared[i].code for i in good],
+        [prepared[i].renames for i in good],
     )
-    return FileResult(path, text, after, changes, _dedupe(findings))
+    leftovers = _parallel(_leftovers, [(text,) for text in ruff.texts])
+    results = [
+        FileResult(path, item.text, item.text, [], [], item.error)
+        for item, (_, path) in zip(prepared, items, strict=True)
+    ]
+    for position, index in enumerate(good):
+        item, after = prepared[index], ruff.texts[position]
+        changes = list(item.changes)
+        if after != item.code:
+            changes.append("ruff AIR3 fixes applied")
+        findings = leftovers[position] + [
+            Finding(d.code, d.line, d.message, _ruff_hint(d.code))
+            for d in ruff.diagnostics[position]
+        ]
+        results[index] = FileResult(items[index][1], item.text, after, changes, _dedupe(findings))
+    return results
+
+
+def migrate_python(text: str, path: Path, today: dt.date | None = None) -> FileResult:
+    """Migrate one Python module's text; a module that does not parse is left as it is."""
+    return migrate_python_texts([(text, path)], today)[0]
+
+
+def _leftovers(code: str) -> list[Finding]:
+    return find_leftovers(code) + missing_airflow_imports(code)
+
+
+def _parallel(function, arguments: list[tuple]) -> list:
+    """`function(*a)` for every `a`, on every core when there are many (forked workers)."""
+    if len(arguments) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        return [function(*a) for a in arguments]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(os.cpu_count()) as pool:
+        return pool.starmap(function, arguments, chunksize=16)
 
 
 def migrate_template(text: str, path: Path) -> FileResult:
@@ -95,15 +139,23 @@ def migrate_template(text: str, path: Path) -> FileResult:
     return FileResult(path, text, change.text, changes, findings)
 
 
-def migrate_file(path: Path, today: dt.date | None = None) -> FileResult:
-    """Read `path` and migrate it as Python or as a template file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return FileResult(path, "", "", [], [], f"cannot read it ({error})")
-    if path.suffix == ".py":
-        return migrate_python(text, path, today)
-    return migrate_template(text, path)
+def migrate_files(paths: list[Path], today: dt.date | None = None) -> list[FileResult]:
+    """Read and migrate every file of `paths`: Python modules together, templates one by one."""
+    results: dict[Path, FileResult] = {}
+    python: list[tuple[str, Path]] = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            results[path] = FileResult(path, "", "", [], [], f"cannot read it ({error})")
+            continue
+        if path.suffix == ".py":
+            python.append((text, path))
+        else:
+            results[path] = migrate_template(text, path)
+    for result in migrate_python_texts(python, today):
+        results[result.path] = result
+    return [results[path] for path in paths]
 
 
 def files_to_migrate(paths: Iterable[Path]) -> list[Path]:
