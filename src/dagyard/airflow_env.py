@@ -231,7 +231,7 @@ def check_env(config: Config, home: Path) -> dict[str, str]:
     }
 
 
-def describe_env(home: Path, dags_folder: Path) -> dict[str, str]:
+def describe_env(home: Path, dags_folder: Path, root: Path | None = None) -> dict[str, str]:
     """Environment in which Airflow 2 or 3 only reads DAG files (`dagyard migrate --verify`):
     a scratch AIRFLOW_HOME and database, no examples, no secrets."""
     return {
@@ -243,7 +243,7 @@ def describe_env(home: Path, dags_folder: Path) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlite_url(home / "unused.db"),
         "AIRFLOW__DATABASE__CHECK_MIGRATIONS": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
-        "PYTHONPATH": os.pathsep.join([str(dags_folder), str(dags_folder.parent)]),
+        "PYTHONPATH": os.pathsep.join([str(dags_folder), str(root or dags_folder.parent)]),
         "PYTHONWARNINGS": "ignore",
     }
 

@@ -45,7 +45,7 @@ def migrate_command(
     ] = None,
 ) -> None:
     """Migrate DAG files from Airflow 2 to Airflow 3: fix what is safe, report the rest."""
-    from dagyard.migrate.engine import files_to_migrate, migrate_files
+    from dagyard.migrate.engine import files_to_migrate, migrate_files, with_imported_helpers
 
     if sum((check, diff, write)) > 1:
         fail("choose one of --check, --diff and --write", code=EXIT_USAGE)
@@ -56,6 +56,9 @@ def migrate_command(
         if not paths:
             return
     files = files_to_migrate(targets)
+    if not paths:
+        dags = root / "dags" if (root / "dags").is_dir() else root
+        files = with_imported_helpers(files, root, [dags, root])
     if not files:
         fail(
             f"no Python file that mentions Airflow under {', '.join(map(str, targets))}",

@@ -169,6 +169,24 @@ def files_to_migrate(paths: Iterable[Path]) -> list[Path]:
     return sorted(set(found))
 
 
+def with_imported_helpers(files: list[Path], root: Path, search_paths: list[Path]) -> list[Path]:
+    """`files` plus every module of the repository they import, directly or through others,
+    that mentions Airflow (helpers outside the DAGs folder need migrating too)."""
+    from dagyard.parsing.imports import build_graph
+
+    project = [path for path in _walk(root) if path.suffix == ".py"]
+    graph = build_graph(project, search_paths)
+    seen = {path.resolve() for path in files}
+    queue = list(seen)
+    while queue:
+        for imported in graph.imports.get(queue.pop(), ()):
+            imported = imported.resolve()
+            if imported not in seen:
+                seen.add(imported)
+                queue.append(imported)
+    return sorted(path for path in seen if _wanted(path))
+
+
 def _walk(folder: Path) -> list[Path]:
     files = []
     for directory, folders, names in os.walk(folder):

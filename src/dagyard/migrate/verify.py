@@ -9,7 +9,6 @@ renames `dagyard migrate` made).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -50,17 +49,23 @@ class VerifyError(Exception):
 
 def verify(root: Path, results: list[FileResult], airflow2_python: Path) -> list[Difference]:
     """Load every Python file of `results` before (Airflow 2) and after (Airflow 3) and compare."""
-    python_results = [r for r in results if r.path.suffix == ".py" and r.error is None]
+    root = root.resolve()
+    python_results = [
+        r
+        for r in results
+        if r.path.suffix == ".py" and r.error is None and r.path.resolve().is_relative_to(root)
+    ]
     if not python_results:
         return []
-    folder = _common_folder(root, python_results)
-    names = [r.path.resolve().relative_to(folder).as_posix() for r in python_results]
+    dags = root / "dags" if (root / "dags").is_dir() else root
+    names = [r.path.resolve().relative_to(root).as_posix() for r in python_results]
     with tempfile.TemporaryDirectory(prefix="dagyard-verify-") as scratch:
         scratch_path = Path(scratch)
-        before = _materialise(folder, python_results, scratch_path / "before", "before")
-        after = _materialise(folder, python_results, scratch_path / "after", "after")
-        old = _describe(airflow2_python, before, names, scratch_path / "home2")
-        new = _describe(Path(sys.executable), after, names, scratch_path / "home3")
+        before = _materialise(root, python_results, scratch_path / "before", "before")
+        after = _materialise(root, python_results, scratch_path / "after", "after")
+        relative_dags = dags.relative_to(root)
+        old = _describe(airflow2_python, before, relative_dags, names, scratch_path / "home2")
+        new = _describe(Path(sys.executable), after, relative_dags, names, scratch_path / "home3")
     differences: list[Difference] = []
     for name in names:
         differences += compare(name, old.get(name, {}), new.get(name, {}))
@@ -144,32 +149,26 @@ def _operator(old_class: str) -> str:
     return old_class
 
 
-def _materialise(dags: Path, results: list[FileResult], target: Path, side: str) -> Path:
-    """Copy the DAG folder with its files as they were (or as migrated) into `target`."""
+def _materialise(root: Path, results: list[FileResult], target: Path, side: str) -> Path:
+    """Copy the repository with its files as they were (or as migrated) into `target`."""
     shutil.copytree(
-        dags,
+        root,
         target,
         ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", ".dagyard"),
         dirs_exist_ok=True,
     )
     for result in results:
-        relative = result.path.resolve().relative_to(dags)
+        relative = result.path.resolve().relative_to(root)
         (target / relative).write_text(result.before if side == "before" else result.after)
     return target
 
 
-def _common_folder(root: Path, results: list[FileResult]) -> Path:
-    """The deepest folder holding every file (the DAGs folder, usually)."""
-    common = Path(os.path.commonpath([r.path.resolve().parent for r in results]))
-    return common if common.is_relative_to(root.resolve()) else root.resolve()
-
-
-def _describe(python: Path, folder: Path, files: list[str], home: Path) -> dict:
+def _describe(python: Path, root: Path, dags: Path, files: list[str], home: Path) -> dict:
     home.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [str(python), str(DESCRIBE), *files],
-        cwd=folder,
-        env=airflow_env.describe_env(home, folder),
+        cwd=root,
+        env=airflow_env.describe_env(home, root / dags, root),
         capture_output=True,
         text=True,
         timeout=60 + 5 * len(files),

@@ -9,11 +9,13 @@ from airflow.operators.python_operator import PythonOperator, BranchPythonOperat
 from airflow.utils.dates import days_ago
 
 from common.helpers import day_printer
+from shared_code.alerts import notify
 
 default_args = {
     'owner': 'sales-analyst@example.com',
     'retries': 2,
     'retry_delay': timedelta(minutes=5),
+    'on_failure_callback': notify,
 }
 
 
