@@ -231,6 +231,23 @@ def check_env(config: Config, home: Path) -> dict[str, str]:
     }
 
 
+def describe_env(home: Path, dags_folder: Path, root: Path | None = None) -> dict[str, str]:
+    """Environment in which Airflow 2 or 3 only reads DAG files (`dagyard migrate --verify`):
+    a scratch AIRFLOW_HOME and database, no examples, no secrets."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlite_url(home / "unused.db"),
+        "AIRFLOW__DATABASE__CHECK_MIGRATIONS": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
+        "PYTHONPATH": os.pathsep.join([str(dags_folder), str(root or dags_folder.parent)]),
+        "PYTHONWARNINGS": "ignore",
+    }
+
+
 def apply(env: dict[str, str]) -> None:
     """Put `env` into this process before Airflow is imported, and make DAG imports work."""
     os.environ.update(env)

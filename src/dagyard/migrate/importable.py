@@ -1,0 +1,91 @@
+"""Imports of Airflow names that the installed Airflow 3 does not have, with where they went.
+
+A file that imports such a name fails to load; finding it before loading tells the author which
+line to change and, when the installed Airflow defines the same name elsewhere, where it lives.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import re
+import warnings
+from functools import cache
+from pathlib import Path
+
+from dagyard.migrate.findings import Finding
+
+
+def missing_airflow_imports(code: str) -> list[Finding]:
+    """A finding for every `from airflow… import name` that Airflow 3 cannot satisfy."""
+    findings = []
+    for node in ast.walk(ast.parse(code)):
+        if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+            continue
+        if node.module.split(".")[0] != "airflow":
+            continue
+        for alias in node.names:
+            if alias.name == "*" or _importable(node.module, alias.name):
+                continue
+            findings.append(_finding(node.module, alias.name, node.lineno))
+    return findings
+
+
+def _finding(module: str, name: str, line: int) -> Finding:
+    homes = defined_in(name)
+    if homes:
+        hint = f"import it from {' or '.join(homes[:3])} instead."
+    else:
+        hint = (
+            "Airflow 3 has no replacement under that name; copy the small helper into your "
+            "repository or rewrite the code that uses it."
+        )
+    return Finding("DYM06", line, f"Airflow 3 has no `{name}` in `{module}`", hint)
+
+
+@cache
+def _importable(module: str, name: str) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            loaded = importlib.import_module(module)
+        except Exception:
+            return False
+        if hasattr(loaded, name):
+            return True
+        try:
+            return importlib.util.find_spec(f"{module}.{name}") is not None
+        except Exception:
+            return False
+
+
+@cache
+def _airflow_sources() -> tuple[tuple[str, str], ...]:
+    spec = importlib.util.find_spec("airflow")
+    if spec is None or not spec.submodule_search_locations:
+        return ()
+    root = Path(next(iter(spec.submodule_search_locations)))
+    sources = []
+    for path in root.rglob("*.py"):
+        if "tests" in path.parts or "example_dags" in path.parts:
+            continue
+        module = ".".join(("airflow", *path.relative_to(root).with_suffix("").parts))
+        try:
+            sources.append((module.removesuffix(".__init__"), path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return tuple(sorted(sources))
+
+
+@cache
+def defined_in(name: str) -> list[str]:
+    """Public modules of the installed Airflow that define `name` (a class, function or
+    constant), shortest first."""
+    pattern = re.compile(rf"^(class|def)\s+{re.escape(name)}\b|^{re.escape(name)}\s*[:=]", re.M)
+    found = [
+        module
+        for module, text in _airflow_sources()
+        if pattern.search(text) and not any(part.startswith("_") for part in module.split("."))
+    ]
+    return sorted(found, key=len)
