@@ -345,7 +345,11 @@ class DeployEnvironmentSection(_Section):
     dags: Literal["git-sync", "baked"] = "git-sync"
     git_repository: str | None = None
     git_branch: str = "main"
-    git_ssh_key_secret: str | None = None
+    git_ssh_key_secret: str = "airflow-git-ssh-key"
+    git_ssh_key_remote: str = "airflow-git-ssh-key"
+    git_known_hosts: str | None = None
+    # The official Airflow Helm chart the values are for (its schema ships in dagyard.deploy.chart).
+    chart_version: Literal["1.21.0"] = "1.21.0"
     scheduler_replicas: int = Field(default=2, ge=1, le=10)
     api_server_replicas: int = Field(default=2, ge=1, le=20)
     pgbouncer: bool = True
@@ -373,6 +377,12 @@ class DeployEnvironmentSection(_Section):
                 'dags = "git-sync" needs git_repository (the DAG repo\'s clone URL); '
                 'set it, or use dags = "baked" to build the DAGs into the image'
             )
+        if self.dags == "git-sync" and self.git_over_ssh and not self.git_known_hosts:
+            raise ValueError(
+                "git-sync over SSH needs git_known_hosts (the Git server's host keys, e.g. "
+                "the lines of `ssh-keyscan github.com` checked against the provider's published "
+                "fingerprints); without them git-sync would not check who it talks to"
+            )
         if self.auth_manager == "keycloak":
             missing = [
                 key
@@ -382,6 +392,12 @@ class DeployEnvironmentSection(_Section):
             if missing:
                 raise ValueError(f'auth_manager = "keycloak" needs {", ".join(missing)}')
         return self
+
+    @property
+    def git_over_ssh(self) -> bool:
+        """True when the DAG repo is cloned over SSH (`git@host:...` or `ssh://...`)."""
+        url = self.git_repository or ""
+        return url.startswith("ssh://") or ("@" in url and "://" not in url)
 
 
 class DeploySection(_Section):

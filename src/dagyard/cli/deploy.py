@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from dagyard.cli._common import EXIT_FAILED, ProjectOption, console, fail, open_project, relative
+from dagyard.cli._common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ProjectOption,
+    console,
+    fail,
+    open_project,
+    relative,
+)
 
 app = typer.Typer(
     help="Render Helm values, ExternalSecrets and the image build file; check for drift.",
@@ -28,6 +36,7 @@ def render_command(
 ) -> None:
     """Write values.yaml, ExternalSecrets and the image build file for environment ENV."""
     from dagyard.deploy import render, write
+    from dagyard.deploy.chart import CHART_NAME
     from dagyard.deploy.image import DeployError, build_dagyard_wheel
 
     config = open_project(project)
@@ -44,11 +53,12 @@ def render_command(
         console.print(f"[green]✔[/] {relative(built, config.root)}")
     shown = relative(out, config.root)
     namespace = config.deploy.environments[env].namespace
+    chart_version = config.deploy.environments[env].chart_version
     console.print(
         f"next: build the image (command at the top of {shown}/image/Dockerfile), then "
         f"`kubectl apply -f {shown}/namespace.yaml -f {shown}/external-secrets.yaml` and "
-        f"`helm upgrade --install airflow apache-airflow/airflow -n {namespace} "
-        f"-f {shown}/values.yaml`"
+        f"`helm upgrade --install airflow {CHART_NAME} --version {chart_version} "
+        f"-n {namespace} -f {shown}/values.yaml`"
     )
 
 
@@ -60,24 +70,30 @@ def check_command(
     ] = None,
     project: ProjectOption = None,
 ) -> None:
-    """Exit 1 if the files in DIR no longer match what dagyard.toml and the lock render."""
+    """Exit 1 if the files in DIR differ from what dagyard.toml renders or would run unsafely."""
     from dagyard.deploy import drift
     from dagyard.deploy.image import DeployError
+    from dagyard.deploy.render import findings
 
     config = open_project(project)
     folder = (folder or config.root / "deploy" / env).resolve()
+    shown = relative(folder, config.root)
     try:
         found = drift(config, env, folder)
+        problems = findings(config, env, folder)
     except DeployError as error:
-        fail(str(error))
-    if not found:
-        console.print(f"[green]✔[/] {relative(folder, config.root)} matches dagyard.toml")
+        fail(str(error), code=EXIT_USAGE)
+    if not found and not problems:
+        console.print(f"[green]✔[/] {shown} matches dagyard.toml and would start safely")
         return
     for line in found:
         console.print(f"[red]✘[/] {line}")
+    for problem in problems:
+        console.print(f"[red]✘[/] {shown}/{problem.file}:{problem.line}: {problem.what}")
+        console.print(f"  → {problem.fix}", highlight=False)
     fail(
-        f"{len(found)} difference(s) between {relative(folder, config.root)} and dagyard.toml",
-        f"run `dagyard deploy render --env {env} --out {relative(folder, config.root)}` and "
-        "commit the result, or change dagyard.toml back",
+        f"{len(found)} difference(s) from dagyard.toml and {len(problems)} problem(s) in {shown}",
+        f"run `dagyard deploy render --env {env} --out {shown}` and commit the result, or "
+        "change dagyard.toml back",
         code=EXIT_FAILED,
     )
