@@ -283,3 +283,19 @@ def test_deploy_check_explains_a_values_file_that_is_not_yaml(dag_repo):
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{path}:" in result.stderr.replace("\n", "")
     assert "Traceback" not in result.stderr
+
+
+def test_keycloak_values_pass_the_schema_and_need_the_keycloak_provider(dag_repo):
+    path = dag_repo / "dagyard.toml"
+    path.write_text(
+        path.read_text().replace(
+            'auth_manager = "fab"',
+            'auth_manager = "keycloak"\nkeycloak_server_url = "https://sso.example.com"\n'
+            'keycloak_realm = "data"\nkeycloak_client_id = "airflow"',
+        )
+    )
+    out = rendered(dag_repo)
+    assert chart.schema_errors(values_of(out)) == []
+    # The [keycloak_auth_manager] section belongs to that provider: only the lock is reported.
+    (finding,) = _check(dag_repo, out)
+    assert "needs apache-airflow-providers-keycloak" in finding.what
