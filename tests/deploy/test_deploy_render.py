@@ -99,6 +99,14 @@ def test_keycloak_and_baked_dags_are_options(dag_repo):
     assert "airflow-keycloak-client-secret" in names
 
 
+def the_config_problem(repo: Path) -> tuple[str, str]:
+    """The one problem loading dagyard.toml reports: the line it names, and its message."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(repo)
+    (problem,) = caught.value.problems
+    return (repo / "dagyard.toml").read_text().splitlines()[problem.line - 1], problem.message
+
+
 def chart_secrets_of(repo: Path) -> list:
     from dagyard.deploy.secrets import chart_secrets
 
@@ -107,12 +115,9 @@ def chart_secrets_of(repo: Path) -> list:
 
 def test_git_sync_over_ssh_without_known_hosts_is_a_config_error_on_its_line(dag_repo):
     edit_toml(dag_repo, "git_known_hosts = ", "# git_known_hosts = ")
-    with pytest.raises(ConfigError) as caught:
-        load_config(dag_repo)
-    (problem,) = caught.value.problems
-    text = (dag_repo / "dagyard.toml").read_text().splitlines()
-    assert text[problem.line - 1] == "[deploy.environments.prod]"
-    assert "git-sync over SSH needs git_known_hosts" in problem.message
+    line, message = the_config_problem(dag_repo)
+    assert line == "[deploy.environments.prod]"
+    assert "git-sync over SSH needs git_known_hosts" in message
     # Over HTTPS there is no host key to pin and no SSH key to mount.
     edit_toml(
         dag_repo,
@@ -227,12 +232,9 @@ def test_unknown_environment_and_missing_lock_are_explained(dag_repo):
 
 def test_git_sync_without_a_repository_is_a_config_error_on_its_line(dag_repo):
     edit_toml(dag_repo, 'git_repository = "git@github.com:example-data-org/dags.git"\n', "")
-    with pytest.raises(ConfigError) as caught:
-        load_config(dag_repo)
-    (problem,) = caught.value.problems
-    text = (dag_repo / "dagyard.toml").read_text().splitlines()
-    assert text[problem.line - 1] == "[deploy.environments.prod]"
-    assert "needs git_repository" in problem.message
+    line, message = the_config_problem(dag_repo)
+    assert line == "[deploy.environments.prod]"
+    assert "needs git_repository" in message
 
 
 def test_deps_add_updates_the_one_declaration_the_lock_and_the_image(dag_repo):
