@@ -266,6 +266,18 @@ def test_deploy_check_command_prints_each_finding_with_its_line(dag_repo):
     )
     assert f"values.yaml:{line}: git-sync v4 checks out only `ref`" in result.stdout
     assert "Set dags.gitSync.ref: main" in result.stdout
+    # Bracketed Airflow sections are printed as written.
+    path.write_text(
+        path.read_text().replace(
+            "  scheduler:\n", "  scheduler:\n    standalone_dag_processor: 'True'\n", 1
+        )
+    )
+    result = subprocess.run(
+        [DAGYARD, "deploy", "check", "--project", str(dag_repo), "--dir", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert "[scheduler] standalone_dag_processor is not an Airflow" in result.stdout
     # Drift is reported too: the file no longer says what dagyard.toml renders.
     assert "dags.gitSync.ref: missing" in result.stdout
 

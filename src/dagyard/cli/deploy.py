@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from dagyard.cli._common import (
     EXIT_FAILED,
@@ -87,10 +88,11 @@ def check_command(
         console.print(f"[green]✔[/] {shown} matches dagyard.toml and would start safely")
         return
     for line in found:
-        console.print(f"[red]✘[/] {line}")
+        console.print(f"[red]✘[/] {escape(line)}")
     for problem in problems:
-        console.print(f"[red]✘[/] {shown}/{problem.file}:{problem.line}: {problem.what}")
-        console.print(f"  → {problem.fix}", highlight=False)
+        where = f"{shown}/{problem.file}:{problem.line}"
+        console.print(f"[red]✘[/] {escape(where)}: {escape(problem.what)}")
+        console.print(f"  → {escape(problem.fix)}", highlight=False)
     fail(
         f"{len(found)} difference(s) from dagyard.toml and {len(problems)} problem(s) in {shown}",
         f"run `dagyard deploy render --env {env} --out {shown}` and commit the result, or "
