@@ -396,8 +396,12 @@ class DeployEnvironmentSection(_Section):
     @property
     def git_over_ssh(self) -> bool:
         """True when the DAG repo is cloned over SSH (`git@host:...` or `ssh://...`)."""
-        url = self.git_repository or ""
-        return url.startswith("ssh://") or ("@" in url and "://" not in url)
+        return is_ssh_url(self.git_repository or "")
+
+
+def is_ssh_url(url: str) -> bool:
+    """True for a Git address cloned over SSH: `ssh://...` or scp-like `user@host:path`."""
+    return url.startswith("ssh://") or ("@" in url and "://" not in url)
 
 
 class DeploySection(_Section):

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from dagyard.config import Config, DeployEnvironmentSection
+from dagyard.config import Config, DeployEnvironmentSection, is_ssh_url
 from dagyard.deploy import chart
 from dagyard.deploy.secrets import GIT_SSH_KEY
 
@@ -154,7 +154,7 @@ def _git_sync(values: _Values, env: DeployEnvironmentSection, secrets: Path) -> 
             )
         )
     repo = str(git_sync.get("repo") or "")
-    if not (repo.startswith("ssh://") or ("@" in repo and "://" not in repo)):
+    if not is_ssh_url(repo):
         return found
     key_secret = git_sync.get("sshKeySecret")
     if not key_secret and not git_sync.get("sshKey"):
