@@ -348,8 +348,9 @@ class DeployEnvironmentSection(_Section):
     git_ssh_key_secret: str = "airflow-git-ssh-key"
     git_ssh_key_remote: str = "airflow-git-ssh-key"
     git_known_hosts: str | None = None
-    # The official Airflow Helm chart the values are for (its schema ships in dagyard.deploy.chart).
+    # The official Airflow Helm chart the values are for, and where a copy of it is (`helm pull`).
     chart_version: Literal["1.21.0"] = "1.21.0"
+    chart_path: str | None = None
     scheduler_replicas: int = Field(default=2, ge=1, le=10)
     api_server_replicas: int = Field(default=2, ge=1, le=20)
     pgbouncer: bool = True
@@ -369,6 +370,17 @@ class DeployEnvironmentSection(_Section):
     keycloak_realm: str | None = None
     keycloak_client_id: str | None = None
     keycloak_client_secret_secret: str = "airflow-keycloak-client-secret"
+
+    @field_validator("chart_path")
+    @classmethod
+    def _local_chart(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or "://" in value):
+            raise ValueError(
+                "chart_path is a folder or .tgz on this machine (relative to the folder of "
+                "dagyard.toml), as written by `helm pull apache-airflow/airflow --version "
+                '1.21.0 --untar -d charts`: e.g. "charts/airflow"'
+            )
+        return value
 
     @model_validator(mode="after")
     def _complete(self) -> DeployEnvironmentSection:

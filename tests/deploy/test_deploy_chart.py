@@ -1,23 +1,27 @@
 """The rendered values against the pinned official chart: its schema, its defaults, and checks.
 
-The chart's own `values.schema.json` and default `values.yaml` (vendored for the pinned version)
-are the reference. Each check of `dagyard deploy check` is proved by hand-editing a rendered
-values file back into a state that would not start, or not start safely.
+dagyard does not ship the chart. Tests that need its own `values.schema.json` and default
+`values.yaml` take the pulled chart from the `helm_chart` fixture (conftest.py) and are skipped
+without it; every other test runs on what dagyard knows itself. Each check of
+`dagyard deploy check` is proved by hand-editing a rendered values file back into a state that
+would not start, or not start safely.
 """
 
 from __future__ import annotations
 
 import subprocess
+import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from dagyard.config import load_config
+from dagyard.config import ConfigError, load_config
 from dagyard.deploy import chart, render, write
 from dagyard.deploy.deps import locked_versions
 from dagyard.deploy.findings import check_values
+from dagyard.deploy.image import DeployError
 from dagyard.deploy.values import dump
 from support import DAGYARD
 
@@ -34,30 +38,47 @@ def values_of(folder: Path) -> dict:
     return yaml.safe_load((folder / "values.yaml").read_text())
 
 
-def chart_defaults() -> dict:
-    """The vendored default values.yaml, read here without dagyard's helpers."""
-    return yaml.safe_load((chart.HERE / VERSION / "values.yaml").read_text())
+def chart_file(helm_chart: chart.Chart, name: str) -> str:
+    """A file of the pulled chart, read here without dagyard's helpers."""
+    source = helm_chart.source
+    if source.is_dir():
+        folder = source if (source / "Chart.yaml").is_file() else source / "airflow"
+        return (folder / name).read_text()
+    with tarfile.open(source) as archive:
+        return archive.extractfile(f"airflow/{name}").read().decode()
 
 
-def test_the_pinned_chart_is_vendored_with_its_licence_and_named_in_the_render(dag_repo):
-    folder = chart.HERE / VERSION
+def chart_defaults(helm_chart: chart.Chart) -> dict:
+    """The chart's default values.yaml, read here without dagyard's helpers."""
+    return yaml.safe_load(chart_file(helm_chart, "values.yaml"))
+
+
+def test_the_pinned_chart_version_is_named_in_the_config_and_the_render(dag_repo):
     assert chart.CHART_VERSION == VERSION
     assert load_config(dag_repo).deploy.environments["prod"].chart_version == VERSION
-    assert "Apache License" in (folder / "LICENSE").read_text()
-    assert "The Apache Software Foundation" in (folder / "NOTICE").read_text()
-    assert yaml.safe_load((folder / "Chart.yaml").read_text())["version"] == VERSION
     text = (rendered(dag_repo) / "values.yaml").read_text()
     assert f"Helm chart {VERSION} (apache-airflow/airflow --version {VERSION})" in text
 
 
-def test_rendered_values_pass_the_pinned_charts_schema(dag_repo):
+def test_the_reference_chart_is_the_pinned_version(helm_chart):
+    assert yaml.safe_load(chart_file(helm_chart, "Chart.yaml"))["version"] == VERSION
+    assert helm_chart.version == VERSION
+
+
+def test_the_chart_defaults_dagyard_knows_are_the_charts_own(helm_chart):
+    """The defaults the checks assume without the chart are what chart 1.21.0 really has."""
+    defaults = chart_defaults(helm_chart)
+    assert chart.merge(defaults, chart.KNOWN_DEFAULTS) == defaults
+
+
+def test_rendered_values_pass_the_pinned_charts_schema(dag_repo, helm_chart):
     values = values_of(rendered(dag_repo))
-    assert chart.schema_errors(values) == []
+    assert chart.schema_errors(values, helm_chart) == []
     # The chart's own defaults pass too, and a wrong type is caught where it is.
-    assert chart.schema_errors(chart_defaults()) == []
+    assert chart.schema_errors(chart_defaults(helm_chart), helm_chart) == []
     values["scheduler"]["replicas"] = "two"
     values["dags"]["gitSync"]["refs"] = "main"
-    errors = {error.path: error.message for error in chart.schema_errors(values)}
+    errors = {error.path: error.message for error in chart.schema_errors(values, helm_chart)}
     assert "'two' is not of type 'integer'" in errors[("scheduler", "replicas")]
     assert "'refs' was unexpected" in errors[("dags", "gitSync")]
 
@@ -69,8 +90,8 @@ def test_merge_works_like_helm():
     assert defaults == {"a": {"b": 1, "c": [1, 2], "d": "x"}, "e": 1}
 
 
-def test_merged_with_the_charts_defaults_production_gets_what_it_needs(dag_repo):
-    defaults = chart_defaults()
+def test_merged_with_the_charts_defaults_production_gets_what_it_needs(dag_repo, helm_chart):
+    defaults = chart_defaults(helm_chart)
     # What the chart alone would do, so that each assertion below is about the render.
     assert defaults["dags"]["gitSync"]["ref"] == "v2-2-stable"
     assert defaults["createUserJob"]["enabled"] is True
@@ -100,7 +121,7 @@ def test_merged_with_the_charts_defaults_production_gets_what_it_needs(dag_repo)
     assert merged["scheduler"]["replicas"] == 2
     assert merged["statsd"]["enabled"] is True
     # dagyard's mapping replaces the chart's own: it ends with the catch-all drop.
-    mappings = chart.statsd_mappings(merged)
+    mappings = chart.statsd_mappings(merged, helm_chart)
     assert mappings[0]["match"] == "airflow.scheduler_heartbeat"
     assert mappings[-1].get("action") == "drop"
 
@@ -110,7 +131,7 @@ def test_worker_resources_follow_the_default_preset(dag_repo):
     path.write_text(
         path.read_text().replace("[resources]\n", '[resources]\ndefault = "medium"\n', 1)
     )
-    merged = chart.merge(chart_defaults(), values_of(rendered(dag_repo)))
+    merged = chart.installed(values_of(rendered(dag_repo)))
     assert chart.worker_setting(merged, "resources") == {
         "requests": {"cpu": "1", "memory": "2Gi"},
         "limits": {"cpu": "2", "memory": "4Gi"},
@@ -194,18 +215,34 @@ def render_once(tmp_path_factory) -> Path:
     return repo
 
 
-def _check(repo: Path, folder: Path, locked: set[str] | None = None) -> list:
+def _check(
+    repo: Path, folder: Path, locked: set[str] | None = None, helm_chart: Any = None
+) -> list:
     config = load_config(repo)
     locked = set(locked_versions(config)) if locked is None else locked
-    return check_values(folder, config, "prod", "values.yaml", "external-secrets.yaml", locked)
+    return check_values(
+        folder, config, "prod", "values.yaml", "external-secrets.yaml", locked, helm_chart
+    )
 
 
 def test_a_fresh_render_has_no_findings(render_once):
     assert _check(render_once, render_once / "deploy" / "prod") == []
 
 
-@pytest.mark.parametrize("case", sorted(REINTRODUCED))
-def test_check_reports_each_problem_a_hand_edit_reintroduces(render_once, tmp_path, case):
+def test_a_fresh_render_has_no_findings_with_the_chart(render_once, helm_chart):
+    assert _check(render_once, render_once / "deploy" / "prod", helm_chart=helm_chart) == []
+
+
+# The schema needs the chart itself; every other check runs with or without it.
+CASES = [(case, False) for case in sorted(REINTRODUCED) if case != "schema"]
+CASES += [(case, True) for case in sorted(REINTRODUCED)]
+
+
+@pytest.mark.parametrize(("case", "with_chart"), CASES)
+def test_check_reports_each_problem_a_hand_edit_reintroduces(
+    render_once, tmp_path, request, case, with_chart
+):
+    helm_chart = request.getfixturevalue("helm_chart") if with_chart else None
     edit, says, key = REINTRODUCED[case]
     source = render_once / "deploy" / "prod"
     folder = tmp_path / "prod"
@@ -214,7 +251,7 @@ def test_check_reports_each_problem_a_hand_edit_reintroduces(render_once, tmp_pa
     values = values_of(source)
     edit(values)
     (folder / "values.yaml").write_text(dump(values))
-    found = _check(render_once, folder)
+    found = _check(render_once, folder, helm_chart=helm_chart)
     matching = [f for f in found if says in f.what]
     assert matching, found
     lines = (folder / "values.yaml").read_text().splitlines()
@@ -297,8 +334,8 @@ def test_deploy_check_explains_a_values_file_that_is_not_yaml(dag_repo):
     assert "Traceback" not in result.stderr
 
 
-def test_keycloak_values_pass_the_schema_and_need_the_keycloak_provider(dag_repo):
-    path = dag_repo / "dagyard.toml"
+def _use_keycloak(repo: Path) -> Path:
+    path = repo / "dagyard.toml"
     path.write_text(
         path.read_text().replace(
             'auth_manager = "fab"',
@@ -306,8 +343,134 @@ def test_keycloak_values_pass_the_schema_and_need_the_keycloak_provider(dag_repo
             'keycloak_realm = "data"\nkeycloak_client_id = "airflow"',
         )
     )
-    out = rendered(dag_repo)
-    assert chart.schema_errors(values_of(out)) == []
+    return rendered(repo)
+
+
+def test_keycloak_values_pass_the_schema(dag_repo, helm_chart):
+    out = _use_keycloak(dag_repo)
+    assert chart.schema_errors(values_of(out), helm_chart) == []
+
+
+def test_keycloak_values_need_the_keycloak_provider(dag_repo):
+    out = _use_keycloak(dag_repo)
     # The [keycloak_auth_manager] section belongs to that provider: only the lock is reported.
     (finding,) = _check(dag_repo, out)
     assert "needs apache-airflow-providers-keycloak" in finding.what
+
+
+def small_chart(folder: Path, version: str = VERSION, name: str = "airflow") -> Path:
+    """A chart folder with the files dagyard reads and nothing in them: tests the input only."""
+    (folder / "files").mkdir(parents=True)
+    (folder / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: {version}\n")
+    (folder / "values.yaml").write_text("{}\n")
+    (folder / "values.schema.json").write_text("{}\n")
+    (folder / "files" / "statsd-mappings.yml").write_text("mappings: []\n")
+    return folder
+
+
+def test_the_chart_is_read_from_a_folder_the_folder_above_it_or_a_tgz(tmp_path):
+    small_chart(tmp_path / "charts" / "airflow")
+    package = tmp_path / "airflow-1.21.0.tgz"
+    with tarfile.open(package, "w:gz") as archive:
+        archive.add(tmp_path / "charts" / "airflow", arcname="airflow")
+    for given in (tmp_path / "charts" / "airflow", tmp_path / "charts", package):
+        loaded = chart.load(given)
+        assert (loaded.version, loaded.defaults, loaded.statsd_mappings) == (VERSION, {}, [])
+    assert chart.load(package).chart_file == package
+    assert chart.load(tmp_path / "charts").chart_file == tmp_path / "charts/airflow/Chart.yaml"
+
+
+def test_a_chart_that_is_not_there_or_not_airflows_is_explained(tmp_path):
+    pull = "helm pull apache-airflow/airflow --version 1.21.0 --untar -d charts"
+    with pytest.raises(DeployError, match="does not exist") as caught:
+        chart.load(tmp_path / "nowhere", "--chart")
+    assert str(caught.value).startswith(f"--chart: {tmp_path / 'nowhere'} does not exist")
+    assert pull in str(caught.value)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DeployError, match=r"has no Chart\.yaml, so it is not the Apache Airflow"):
+        chart.load(tmp_path / "empty")
+    with pytest.raises(DeployError, match="is the chart 'grafana', not Apache Airflow's"):
+        chart.load(small_chart(tmp_path / "grafana", name="grafana"))
+    (tmp_path / "broken.tgz").write_bytes(b"not a tar")
+    with pytest.raises(DeployError, match=r"neither a chart folder nor a readable \.tgz"):
+        chart.load(tmp_path / "broken.tgz")
+
+
+def test_a_chart_of_another_version_is_a_finding(render_once, tmp_path):
+    old = chart.load(small_chart(tmp_path / "airflow", version="1.20.0"))
+    found = _check(render_once, render_once / "deploy" / "prod", helm_chart=old)
+    (finding,) = found
+    assert finding.file == str(tmp_path / "airflow" / "Chart.yaml")
+    assert finding.line == 3
+    assert "the chart given is version 1.20.0, but dagyard.toml pins chart_version 1.21.0" in (
+        finding.what
+    )
+    assert "helm pull apache-airflow/airflow --version 1.21.0" in finding.fix
+    with pytest.raises(DeployError, match=r"is chart 1\.20\.0, but dagyard\.toml pins"):
+        render(load_config(render_once), "prod", helm_chart=old)
+
+
+def _deploy_check(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [DAGYARD, "deploy", "check", "--project", str(repo), *args],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_deploy_check_says_once_what_it_skipped_without_the_chart(dag_repo):
+    rendered(dag_repo)
+    result = _deploy_check(dag_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("not given") == 1
+    assert (
+        "Chart 1.21.0 not given (dagyard does not ship it), so the schema and chart-defaults "
+        "checks were skipped" in result.stdout
+    )
+    assert "helm pull apache-airflow/airflow --version 1.21.0 --untar -d charts" in result.stdout
+    assert "no problem found without the chart" in result.stdout
+
+
+def test_deploy_check_reads_the_chart_from_chart_path_relative_to_the_repo(dag_repo):
+    rendered(dag_repo)
+    small_chart(dag_repo / "charts" / "airflow", version="1.20.0")
+    path = dag_repo / "dagyard.toml"
+    path.write_text(
+        path.read_text().replace(
+            "[deploy.environments.prod]\n",
+            '[deploy.environments.prod]\nchart_path = "charts/airflow"\n',
+        )
+    )
+    result = _deploy_check(dag_repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "not given" not in result.stdout
+    assert "charts/airflow/Chart.yaml:3: the chart given is version 1.20.0" in result.stdout
+    # --chart wins over chart_path.
+    result = _deploy_check(dag_repo, "--chart", str(tmp := dag_repo / "nowhere"))
+    assert result.returncode == 2
+    assert f"--chart: {tmp} does not exist" in result.stderr
+
+
+def test_chart_path_is_a_local_path_not_a_url(dag_repo):
+    path = dag_repo / "dagyard.toml"
+    path.write_text(
+        path.read_text().replace(
+            "[deploy.environments.prod]\n",
+            '[deploy.environments.prod]\nchart_path = "https://airflow.apache.org/x.tgz"\n',
+        )
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(dag_repo)
+    (problem,) = caught.value.problems
+    assert path.read_text().splitlines()[problem.line - 1].startswith("chart_path = ")
+    assert "chart_path is a folder or .tgz on this machine" in problem.message
+
+
+def test_deploy_check_with_the_chart_validates_against_its_schema(dag_repo, helm_chart):
+    out = rendered(dag_repo)
+    path = out / "values.yaml"
+    path.write_text(path.read_text().replace("  replicas: 2\n", "  replicas: two\n", 1))
+    result = _deploy_check(dag_repo, "--chart", str(helm_chart.source))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "not given" not in result.stdout
+    assert "is not of type 'integer' (schema of chart 1.21.0)" in result.stdout

@@ -134,17 +134,19 @@ def test_a_mapping_that_drops_a_queried_metric_is_caught():
     assert list(missing) == ["airflow_dag_processing_last_duration"]
 
 
-def test_the_charts_own_mappings_would_rename_what_they_match_first():
+def test_the_charts_own_mappings_would_rename_what_they_match_first(helm_chart):
     """Why the render uses overrideMappings: with extraMappings the chart's rules come first."""
     merged = chart.installed(
-        {"statsd": {"extraMappings": yaml.safe_load(MAPPING_FILE.read_text())["mappings"]}}
+        {"statsd": {"extraMappings": yaml.safe_load(MAPPING_FILE.read_text())["mappings"]}},
+        helm_chart,
     )
-    mapper = Mapper(chart.statsd_mappings(merged))
+    mapper = Mapper(chart.statsd_mappings(merged, helm_chart))
     assert mapper.map("airflow.dagrun.duration.success.example").name == "airflow_dagrun_duration"
     merged = chart.installed(
-        {"statsd": {"overrideMappings": yaml.safe_load(MAPPING_FILE.read_text())["mappings"]}}
+        {"statsd": {"overrideMappings": yaml.safe_load(MAPPING_FILE.read_text())["mappings"]}},
+        helm_chart,
     )
-    mapper = Mapper(chart.statsd_mappings(merged))
+    mapper = Mapper(chart.statsd_mappings(merged, helm_chart))
     assert (
         mapper.map("airflow.dagrun.duration.success.example").name
         == "airflow_dagrun_duration_success"

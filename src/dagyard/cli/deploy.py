@@ -17,6 +17,7 @@ from dagyard.cli._common import (
     open_project,
     relative,
 )
+from dagyard.config import Config
 
 app = typer.Typer(
     help="Render Helm values, ExternalSecrets and the image build file; check for drift.",
@@ -24,6 +25,31 @@ app = typer.Typer(
 )
 
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment in dagyard.toml.")]
+ChartOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--chart",
+        help="The official Airflow Helm chart as `helm pull` writes it (folder or .tgz); "
+        "default: chart_path in dagyard.toml.",
+    ),
+]
+
+
+def _helm_chart(config: Config, env: str, given: Path | None, *, render: bool = False):
+    """The chart to check against, or None after saying once what is skipped without it."""
+    from dagyard.deploy.chart import locate, skipped_note
+    from dagyard.deploy.image import DeployError
+    from dagyard.deploy.render import environment
+
+    try:
+        environment(config, env)
+        helm_chart = locate(config, env, given)
+    except DeployError as error:
+        fail(str(error), code=EXIT_USAGE)
+    if helm_chart is None:
+        note = skipped_note(env, config.deploy.environments[env].chart_version, render=render)
+        console.print(f"[yellow]![/] {escape(note)}")
+    return helm_chart
 
 
 @app.command("render")
@@ -33,6 +59,7 @@ def render_command(
     wheel: Annotated[
         bool, typer.Option("--wheel/--no-wheel", help="Build dagyard's wheel into image/.")
     ] = True,
+    chart: ChartOption = None,
     project: ProjectOption = None,
 ) -> None:
     """Write values.yaml, ExternalSecrets and the image build file for environment ENV."""
@@ -42,8 +69,9 @@ def render_command(
 
     config = open_project(project)
     out = (out or config.root / "deploy" / env).resolve()
+    helm_chart = _helm_chart(config, env, chart, render=True)
     try:
-        files = render(config, env, out_hint=relative(out, config.root))
+        files = render(config, env, out_hint=relative(out, config.root), helm_chart=helm_chart)
         written = write(files, out)
         built = build_dagyard_wheel(out / "image" / "dagyard-wheel") if wheel else None
     except DeployError as error:
@@ -69,6 +97,7 @@ def check_command(
     folder: Annotated[
         Path | None, typer.Option("--dir", "-d", help="Folder of the rendered files.")
     ] = None,
+    chart: ChartOption = None,
     project: ProjectOption = None,
 ) -> None:
     """Exit 1 if the files in DIR differ from what dagyard.toml renders or would run unsafely."""
@@ -79,18 +108,21 @@ def check_command(
     config = open_project(project)
     folder = (folder or config.root / "deploy" / env).resolve()
     shown = relative(folder, config.root)
+    helm_chart = _helm_chart(config, env, chart)
     try:
         found = drift(config, env, folder)
-        problems = findings(config, env, folder)
+        problems = findings(config, env, folder, helm_chart)
     except DeployError as error:
         fail(str(error), code=EXIT_USAGE)
     if not found and not problems:
-        console.print(f"[green]✔[/] {shown} matches dagyard.toml and would start safely")
+        checked = "would start safely" if helm_chart else "no problem found without the chart"
+        console.print(f"[green]✔[/] {shown} matches dagyard.toml; {checked}")
         return
     for line in found:
         console.print(f"[red]✘[/] {escape(line)}")
     for problem in problems:
-        where = f"{shown}/{problem.file}:{problem.line}"
+        where = relative(folder / problem.file, config.root)
+        where += f":{problem.line}" if problem.line else ""
         console.print(f"[red]✘[/] {escape(where)}: {escape(problem.what)}")
         console.print(f"  → {escape(problem.fix)}", highlight=False)
     fail(

@@ -1,12 +1,13 @@
 """What a values file would really do once installed: the checks behind `dagyard deploy check`.
 
-The file is read with ruamel.yaml (so every finding names its line), validated against the
-pinned chart's `values.schema.json`, then merged into the chart's defaults the way Helm does,
-and the merged result is asked the questions that decide whether production starts and starts
-safe: which ref git-sync checks out, whether it can clone and checks the host, whether the
-chart creates a shared admin account, what task pods request, whether the clean-up runs, the
-executor and schedulers, Airflow settings that Airflow 3 no longer has, providers the settings
-need, and whether the statsd mapping still produces every metric the dashboard queries.
+The file is read with ruamel.yaml (so every finding names its line). When the pinned chart is
+given (`dagyard.deploy.chart`), the file is validated against its `values.schema.json` and
+merged into its default `values.yaml` the way Helm does; without it, into the chart defaults
+dagyard knows. The merged result is asked the questions that decide whether production starts
+and starts safe: which ref git-sync checks out, whether it can clone and checks the host,
+whether the chart creates a shared admin account, what task pods request, whether the clean-up
+runs, the executor and schedulers, Airflow settings that Airflow 3 no longer has, providers the
+settings need, and whether the statsd mapping still produces every metric the dashboard queries.
 """
 
 from __future__ import annotations
@@ -30,15 +31,24 @@ PROVIDER_PATH = re.compile(r"\bairflow\.providers\.([a-z0-9_]+)(?:\.([a-z0-9_]+)
 
 
 class Finding(NamedTuple):
-    """One problem: the file and line, what is wrong, and what to do."""
+    """One problem: the file and line, what is wrong, and what to do.
+
+    `file` is relative to the folder of the values file, or absolute; `line` is 0 when there is
+    no line to point at (a file inside a .tgz).
+    """
 
     file: str
     line: int
     what: str
     fix: str
 
+    @property
+    def where(self) -> str:
+        """`file:line`, or the file alone when there is no line."""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.what}. {self.fix}"
+        return f"{self.where}: {self.what}. {self.fix}"
 
 
 class _Values(NamedTuple):
@@ -105,31 +115,56 @@ def check_values(
     values_file: str,
     secrets_file: str,
     locked: set[str],
+    helm_chart: chart.Chart | None = None,
 ) -> list[Finding]:
-    """Every finding about `folder/values_file` (and the ExternalSecrets next to it)."""
+    """Every finding about `folder/values_file` (and the ExternalSecrets next to it).
+
+    With `helm_chart` (of the pinned version) the values are also validated against its schema
+    and merged into its own defaults; a chart of another version is itself a finding.
+    """
     env = config.deploy.environments[env_name]
+    found = _chart_version(helm_chart, env, env_name)
+    if found:
+        helm_chart = None
     path = folder / values_file
     doc, data = _read(path)
-    values = _Values(values_file, doc, data, chart.installed(data, env.chart_version))
-    found = _schema(values, env)
+    values = _Values(values_file, doc, data, chart.installed(data, helm_chart))
+    found += _schema(values, helm_chart) if helm_chart else []
     found += _git_sync(values, env, folder / secrets_file)
     found += _safety(values, env)
     found += _settings(values)
     found += _providers(values, locked)
-    found += _statsd(values, env)
-    return sorted(found, key=lambda f: f.line)
+    found += _statsd(values, helm_chart)
+    return sorted(found, key=lambda f: (f.file != values_file, f.line))
 
 
-def _schema(values: _Values, env: DeployEnvironmentSection) -> list[Finding]:
+def _chart_version(
+    helm_chart: chart.Chart | None, env: DeployEnvironmentSection, env_name: str
+) -> list[Finding]:
+    if helm_chart is None or helm_chart.version == env.chart_version:
+        return []
+    return [
+        Finding(
+            str(helm_chart.chart_file),
+            helm_chart.version_line,
+            f"the chart given is version {helm_chart.version}, but dagyard.toml pins "
+            f"chart_version {env.chart_version}, so the values were not checked against its "
+            "schema and defaults",
+            f"To give chart {env.chart_version}, {chart.how_to_get(env_name, env.chart_version)}.",
+        )
+    ]
+
+
+def _schema(values: _Values, helm_chart: chart.Chart) -> list[Finding]:
     return [
         _finding(
             values,
             error.path,
             f"{'.'.join(map(str, error.path)) or 'the file'}: {error.message} "
-            f"(schema of chart {env.chart_version})",
+            f"(schema of chart {helm_chart.version})",
             "Correct or remove it; `dagyard deploy render` writes values the chart accepts.",
         )
-        for error in chart.schema_errors(values.data, env.chart_version)
+        for error in chart.schema_errors(values.data, helm_chart)
     ]
 
 
@@ -335,7 +370,7 @@ def _providers(values: _Values, locked: set[str]) -> list[Finding]:
     return found
 
 
-def _statsd(values: _Values, env: DeployEnvironmentSection) -> list[Finding]:
+def _statsd(values: _Values, helm_chart: chart.Chart | None) -> list[Finding]:
     from dagyard.deploy.monitoring.mapping import (
         Mapper,
         queried_metrics,
@@ -345,7 +380,7 @@ def _statsd(values: _Values, env: DeployEnvironmentSection) -> list[Finding]:
 
     if not _get(values.merged, "statsd", "enabled"):
         return []
-    mapper = Mapper(chart.statsd_mappings(values.merged, env.chart_version))
+    mapper = Mapper(chart.statsd_mappings(values.merged, helm_chart))
     missing = unproduced(mapper, queried_metrics(), sent_statsd_names())
     own = "overrideMappings" if _get(values.data, "statsd", "overrideMappings") else "extraMappings"
     return [

@@ -63,9 +63,20 @@ def _documents(manifests: list[dict]) -> str:
     return dump(manifests, many=True)
 
 
-def render(config: Config, env_name: str, out_hint: str = "OUT") -> list[RenderedFile]:
-    """Every file of environment `env_name`; raises DeployError if any manifest is invalid."""
+def render(
+    config: Config, env_name: str, out_hint: str = "OUT", helm_chart: chart.Chart | None = None
+) -> list[RenderedFile]:
+    """Every file of environment `env_name`; raises DeployError if any manifest is invalid.
+
+    With `helm_chart` (the pinned version) the values are validated against its schema too.
+    """
     env = environment(config, env_name)
+    if helm_chart and helm_chart.version != env.chart_version:
+        raise DeployError(
+            f"{helm_chart.chart_file} is chart {helm_chart.version}, but dagyard.toml pins "
+            f"chart_version {env.chart_version}. To give chart {env.chart_version}, "
+            f"{chart.how_to_get(env_name, env.chart_version)}"
+        )
     lock = read_lock(config)
     header = HEADER.format(env=env_name)
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": env.namespace}}
@@ -78,10 +89,11 @@ def render(config: Config, env_name: str, out_hint: str = "OUT") -> list[Rendere
     ]
     problems += pod_problems(pod)
     values = helm_values(config, env_name, lock)
-    problems += [
-        f"values.yaml: {'.'.join(map(str, error.path))}: {error.message}"
-        for error in chart.schema_errors(values, env.chart_version)
-    ]
+    if helm_chart:
+        problems += [
+            f"values.yaml: {'.'.join(map(str, error.path))}: {error.message}"
+            for error in chart.schema_errors(values, helm_chart)
+        ]
     if problems:
         raise DeployError("rendered manifests are not valid:\n  " + "\n  ".join(problems))
     return [
@@ -170,7 +182,9 @@ def _strip_comments(text: str) -> list[str]:
     return [line for line in text.splitlines() if not line.startswith("#")]
 
 
-def findings(config: Config, env_name: str, folder: Path) -> list[Any]:
+def findings(
+    config: Config, env_name: str, folder: Path, helm_chart: chart.Chart | None = None
+) -> list[Any]:
     """What the values file in `folder` would do wrong once installed (see `findings.py`)."""
     from dagyard.deploy.deps import locked_versions
     from dagyard.deploy.findings import check_values
@@ -180,4 +194,4 @@ def findings(config: Config, env_name: str, folder: Path) -> list[Any]:
         return []
     load_documents(folder / VALUES_FILE)
     locked = set(locked_versions(config))
-    return check_values(folder, config, env_name, VALUES_FILE, SECRETS_FILE, locked)
+    return check_values(folder, config, env_name, VALUES_FILE, SECRETS_FILE, locked, helm_chart)
