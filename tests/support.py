@@ -20,6 +20,9 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_REPO = REPO / "examples" / "dag-repo"
 DAGYARD = str(Path(sys.executable).with_name("dagyard"))
+# The official Airflow Helm chart is not part of dagyard: tests that need it read it from here.
+HELM_CHART_ENV = "DAGYARD_TEST_HELM_CHART"
+REFERENCE_HELM_CHART = REPO.parent / "shared" / "reference" / "airflow-helm-chart-1.21.0"
 
 # A small, clean DAG file; format it with dag_id and owner.
 SMALL_DAG = '''"""A small DAG."""
@@ -46,6 +49,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def helm_chart_path() -> tuple[Path | None, str]:
+    """Where the Airflow Helm chart 1.21.0 for tests is, or None and why it is not there."""
+    given = os.environ.get(HELM_CHART_ENV)
+    path = Path(given) if given else REFERENCE_HELM_CHART
+    if path.exists():
+        return path, ""
+    if given:
+        return None, f"{HELM_CHART_ENV}={given} does not exist"
+    return None, (
+        f"the Apache Airflow Helm chart 1.21.0 is not at {path} and {HELM_CHART_ENV} is not "
+        "set; point it at a folder or .tgz from `helm pull apache-airflow/airflow --version "
+        "1.21.0 [--untar]`"
+    )
 
 
 def copy_example_repo(target: Path) -> Path:

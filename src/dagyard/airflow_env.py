@@ -299,10 +299,7 @@ def prod_airflow_config(config: Config, env_name: str) -> dict[str, dict[str, st
             "auth_manager": auth_manager,
         },
         "dag_processor": dict(PROD_PARSE_SETTINGS),
-        "scheduler": {
-            "standalone_dag_processor": "True",
-            "enable_health_check": "True",
-        },
+        "scheduler": {"enable_health_check": "True"},
         "kubernetes_executor": {
             "namespace": env.namespace,
             "delete_worker_pods": "True",

@@ -345,7 +345,12 @@ class DeployEnvironmentSection(_Section):
     dags: Literal["git-sync", "baked"] = "git-sync"
     git_repository: str | None = None
     git_branch: str = "main"
-    git_ssh_key_secret: str | None = None
+    git_ssh_key_secret: str = "airflow-git-ssh-key"
+    git_ssh_key_remote: str = "airflow-git-ssh-key"
+    git_known_hosts: str | None = None
+    # The official Airflow Helm chart the values are for, and where a copy of it is (`helm pull`).
+    chart_version: Literal["1.21.0"] = "1.21.0"
+    chart_path: str | None = None
     scheduler_replicas: int = Field(default=2, ge=1, le=10)
     api_server_replicas: int = Field(default=2, ge=1, le=20)
     pgbouncer: bool = True
@@ -366,12 +371,29 @@ class DeployEnvironmentSection(_Section):
     keycloak_client_id: str | None = None
     keycloak_client_secret_secret: str = "airflow-keycloak-client-secret"
 
+    @field_validator("chart_path")
+    @classmethod
+    def _local_chart(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or "://" in value):
+            raise ValueError(
+                "chart_path is a folder or .tgz on this machine (relative to the folder of "
+                "dagyard.toml), as written by `helm pull apache-airflow/airflow --version "
+                '1.21.0 --untar -d charts`: e.g. "charts/airflow"'
+            )
+        return value
+
     @model_validator(mode="after")
     def _complete(self) -> DeployEnvironmentSection:
         if self.dags == "git-sync" and not self.git_repository:
             raise ValueError(
                 'dags = "git-sync" needs git_repository (the DAG repo\'s clone URL); '
                 'set it, or use dags = "baked" to build the DAGs into the image'
+            )
+        if self.dags == "git-sync" and self.git_over_ssh and not self.git_known_hosts:
+            raise ValueError(
+                "git-sync over SSH needs git_known_hosts (the Git server's host keys, e.g. "
+                "the lines of `ssh-keyscan github.com` checked against the provider's published "
+                "fingerprints); without them git-sync would not check who it talks to"
             )
         if self.auth_manager == "keycloak":
             missing = [
@@ -382,6 +404,16 @@ class DeployEnvironmentSection(_Section):
             if missing:
                 raise ValueError(f'auth_manager = "keycloak" needs {", ".join(missing)}')
         return self
+
+    @property
+    def git_over_ssh(self) -> bool:
+        """True when the DAG repo is cloned over SSH (`git@host:...` or `ssh://...`)."""
+        return is_ssh_url(self.git_repository or "")
+
+
+def is_ssh_url(url: str) -> bool:
+    """True for a Git address cloned over SSH: `ssh://...` or scp-like `user@host:path`."""
+    return url.startswith("ssh://") or ("@" in url and "://" not in url)
 
 
 class DeploySection(_Section):

@@ -43,7 +43,7 @@ def test_values_for_the_official_chart(dag_repo):
     assert values["postgresql"] == {"enabled": False}
     assert values["pgbouncer"]["enabled"] is True
     assert values["data"]["metadataSecretName"] == "airflow-metadata-db"
-    workers = values["workers"]
+    workers = values["workers"]["kubernetes"]
     assert workers["nodeSelector"] == {"cloud.google.com/gke-nodepool": "airflow-workers"}
     assert workers["tolerations"][0]["effect"] == "NoSchedule"
     assert "nodeAffinity" in workers["affinity"]
@@ -59,6 +59,11 @@ def test_values_for_the_official_chart(dag_repo):
     assert values["config"]["core"]["auth_manager"].endswith("FabAuthManager")
     assert values["dags"]["gitSync"]["enabled"] is True
     assert values["dags"]["gitSync"]["subPath"] == "dags"
+    assert values["dags"]["gitSync"]["ref"] == "main"
+    assert values["dags"]["gitSync"]["sshKeySecret"] == "airflow-git-ssh-key"
+    assert values["dags"]["gitSync"]["knownHosts"].startswith("github.com ssh-ed25519 ")
+    assert values["createUserJob"] == {"enabled": False}
+    assert "standalone_dag_processor" not in values["config"]["scheduler"]
     assert "from dagyard.policy import" in values["airflowLocalSettings"]
 
 
@@ -74,9 +79,16 @@ def test_keycloak_and_baked_dags_are_options(dag_repo):
     values = values_of(out)
     assert values["config"]["core"]["auth_manager"].endswith("KeycloakAuthManager")
     assert values["config"]["keycloak_auth_manager"]["realm"] == "data"
-    secret_env = [e for e in values["env"] if "valueFrom" in e]
-    assert secret_env[0]["name"] == "AIRFLOW__KEYCLOAK_AUTH_MANAGER__CLIENT_SECRET"
+    # Read from the Secret through the chart's `secret:` list (its schema allows no valueFrom).
+    assert values["secret"] == [
+        {
+            "envName": "AIRFLOW__KEYCLOAK_AUTH_MANAGER__CLIENT_SECRET",
+            "secretName": "airflow-keycloak-client-secret",
+            "secretKey": "client-secret",
+        }
+    ]
     assert values["dags"]["gitSync"]["enabled"] is False
+    assert "airflow-git-ssh-key" not in {s.name for s in chart_secrets_of(dag_repo)}
     assert values["config"]["core"]["dags_folder"] == "/opt/airflow/dagyard-repo/dags"
     assert values["images"]["airflow"]["tag"].startswith("dags-")
     dockerfile = (out / "image" / "Dockerfile").read_text()
@@ -85,6 +97,36 @@ def test_keycloak_and_baked_dags_are_options(dag_repo):
         d["metadata"]["name"] for d in yaml.safe_load_all((out / "external-secrets.yaml").open())
     ]
     assert "airflow-keycloak-client-secret" in names
+
+
+def the_config_problem(repo: Path) -> tuple[str, str]:
+    """The one problem loading dagyard.toml reports: the line it names, and its message."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(repo)
+    (problem,) = caught.value.problems
+    return (repo / "dagyard.toml").read_text().splitlines()[problem.line - 1], problem.message
+
+
+def chart_secrets_of(repo: Path) -> list:
+    from dagyard.deploy.secrets import chart_secrets
+
+    return chart_secrets(load_config(repo).deploy.environments["prod"])
+
+
+def test_git_sync_over_ssh_without_known_hosts_is_a_config_error_on_its_line(dag_repo):
+    edit_toml(dag_repo, "git_known_hosts = ", "# git_known_hosts = ")
+    line, message = the_config_problem(dag_repo)
+    assert line == "[deploy.environments.prod]"
+    assert "git-sync over SSH needs git_known_hosts" in message
+    # Over HTTPS there is no host key to pin and no SSH key to mount.
+    edit_toml(
+        dag_repo,
+        "git@github.com:example-data-org/dags.git",
+        "https://github.com/example-data-org/dags.git",
+    )
+    values = values_of(rendered(dag_repo))
+    assert "sshKeySecret" not in values["dags"]["gitSync"]
+    assert "airflow-git-ssh-key" not in {s.name for s in chart_secrets_of(dag_repo)}
 
 
 def test_every_rendered_manifest_passes_the_kubernetes_schema(dag_repo):
@@ -102,7 +144,13 @@ def test_every_rendered_manifest_passes_the_kubernetes_schema(dag_repo):
         "airflow-fernet-key",
         "airflow-api-secret-key",
         "airflow-jwt-secret",
+        "airflow-git-ssh-key",
     }
+    # The git-sync key under the key name the chart mounts (`gitSshKey`), from the secret manager.
+    (git_key,) = [s for s in secrets if s["metadata"]["name"] == "airflow-git-ssh-key"]
+    assert git_key["spec"]["data"] == [
+        {"secretKey": "gitSshKey", "remoteRef": {"key": "airflow-git-ssh-key"}}
+    ]
     for secret in secrets:
         assert manifest_problems(secret, version) == []
 
@@ -184,12 +232,9 @@ def test_unknown_environment_and_missing_lock_are_explained(dag_repo):
 
 def test_git_sync_without_a_repository_is_a_config_error_on_its_line(dag_repo):
     edit_toml(dag_repo, 'git_repository = "git@github.com:example-data-org/dags.git"\n', "")
-    with pytest.raises(ConfigError) as caught:
-        load_config(dag_repo)
-    (problem,) = caught.value.problems
-    text = (dag_repo / "dagyard.toml").read_text().splitlines()
-    assert text[problem.line - 1] == "[deploy.environments.prod]"
-    assert "needs git_repository" in problem.message
+    line, message = the_config_problem(dag_repo)
+    assert line == "[deploy.environments.prod]"
+    assert "needs git_repository" in message
 
 
 def test_deps_add_updates_the_one_declaration_the_lock_and_the_image(dag_repo):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import socket
 import threading
 import time
@@ -12,17 +10,24 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from statsd_mapping_glob import Mapper
 
 import support
 from dagyard.airflow_env import metrics_env
 from dagyard.alerts import heartbeat
 from dagyard.config import load_config
-from dagyard.deploy.monitoring import DASHBOARD_FILE, MAPPING_FILE, RULES_FILE
+from dagyard.deploy import chart
+from dagyard.deploy.monitoring import MAPPING_FILE
+from dagyard.deploy.monitoring.mapping import (
+    Mapper,
+    base_name,
+    dashboard_metrics,
+    queried_metrics,
+    rule_metrics,
+    sent_statsd_names,
+    unproduced,
+)
 
 HERE = Path(__file__).resolve().parent
-METRIC = re.compile(r"\b((?:airflow|dagyard)_[a-z_]+)")
-SUFFIXES = ("_bucket", "_sum", "_count")
 
 
 _root = support
@@ -86,30 +91,66 @@ class Receiver:
         self.sock.close()
 
 
-def _dashboard_metrics() -> set[str]:
-    dashboard = json.loads(DASHBOARD_FILE.read_text())
-    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
-    return {m for e in exprs for m in METRIC.findall(e)}
-
-
-def _rule_metrics() -> set[str]:
-    rules = yaml.safe_load(RULES_FILE.read_text())
-    exprs = [r["expr"] for g in rules["groups"] for r in g["rules"]]
-    return {m for e in exprs for m in METRIC.findall(e)}
-
-
-def _base(name: str) -> str:
-    for suffix in SUFFIXES:
-        if name.endswith(suffix):
-            return name.removesuffix(suffix)
-    return name
-
-
 def test_every_dashboard_and_rule_metric_comes_from_the_mapping():
-    produced = Mapper(MAPPING_FILE).names()
-    used = _dashboard_metrics() | _rule_metrics()
+    produced = Mapper.from_file(MAPPING_FILE).names()
+    used = dashboard_metrics() | rule_metrics()
     assert len(used) >= 12
-    assert {_base(m) for m in used} <= produced, {_base(m) for m in used} - produced
+    assert {base_name(m) for m in used} <= produced, {base_name(m) for m in used} - produced
+
+
+def test_every_queried_metric_survives_the_catch_all_drop():
+    """Each queried metric is made from a name Airflow 3.3's metrics registry says it sends."""
+    sent = sent_statsd_names()
+    assert "airflow.ti.finish.example.example.example" in sent
+    assert "airflow.dag_processing.last_duration.example.example" in sent
+    assert "dagyard.alerter.cycle_failed" in sent
+    mapper = Mapper.from_file(MAPPING_FILE)
+    assert unproduced(mapper, queried_metrics(), sent) == {}
+    # The catch-all really drops what no rule names (Airflow sends many more metrics).
+    dropped = [name for name in sent if mapper.map(name).name is None]
+    assert "airflow.asset.updates" in dropped
+
+
+def test_a_mapping_that_drops_a_queried_metric_is_caught():
+    rules = yaml.safe_load(MAPPING_FILE.read_text())["mappings"]
+    catch_all, own = rules[-1], rules[:-1]
+    assert catch_all.get("action") == "drop"
+    # statsd-exporter tries glob rules before regex ones, so even a regex catch-all written
+    # first drops nothing a glob rule names; a glob `drop` written before a rule does.
+    assert unproduced(Mapper([catch_all, *own]), queried_metrics(), sent_statsd_names()) == {}
+    early_drop = {"match": "airflow.ti.finish.*.*.*", "action": "drop", "name": "dropped"}
+    missing = unproduced(Mapper([early_drop, *rules]), queried_metrics(), sent_statsd_names())
+    assert missing == {
+        "airflow_ti_finish": "`airflow.ti.finish.example.example.example` is dropped"
+    }
+    # A rule written for a different shape of name (one part instead of two): dropped too.
+    reshaped = [
+        {**r, "match": "airflow.dag_processing.last_duration.*"}
+        if r["match"].startswith("airflow.dag_processing.last_duration")
+        else r
+        for r in rules
+    ]
+    missing = unproduced(Mapper(reshaped), queried_metrics(), sent_statsd_names())
+    assert list(missing) == ["airflow_dag_processing_last_duration"]
+
+
+def test_the_charts_own_mappings_would_rename_what_they_match_first(helm_chart):
+    """Why the render uses overrideMappings: with extraMappings the chart's rules come first."""
+    merged = chart.installed(
+        {"statsd": {"extraMappings": yaml.safe_load(MAPPING_FILE.read_text())["mappings"]}},
+        helm_chart,
+    )
+    mapper = Mapper(chart.statsd_mappings(merged, helm_chart))
+    assert mapper.map("airflow.dagrun.duration.success.example").name == "airflow_dagrun_duration"
+    merged = chart.installed(
+        {"statsd": {"overrideMappings": yaml.safe_load(MAPPING_FILE.read_text())["mappings"]}},
+        helm_chart,
+    )
+    mapper = Mapper(chart.statsd_mappings(merged, helm_chart))
+    assert (
+        mapper.map("airflow.dagrun.duration.success.example").name
+        == "airflow_dagrun_duration_success"
+    )
 
 
 def test_metrics_env_only_when_configured(dag_repo: Path):
@@ -153,7 +194,7 @@ def test_real_airflow_statsd_packets_map_to_the_dashboards_metrics(dag_repo: Pat
     receiver.wait_for("dagyard.alerter.heartbeat", "dagyard.alerter.last_success", timeout=10)
     receiver.close()
 
-    mapper = Mapper(MAPPING_FILE)
+    mapper = Mapper.from_file(MAPPING_FILE)
     mapped = {mapper.map(name) for name in receiver.names()}
     names = {m.name for m in mapped if m.name}
     for expected in (
@@ -180,8 +221,8 @@ def test_real_airflow_statsd_packets_map_to_the_dashboards_metrics(dag_repo: Pat
     assert (("dag_id", "metrics_fail"), ("owner", "a_at_x__com")) in owners
     # every metric the dashboard uses that a laptop can produce was really produced
     local = {
-        _base(m)
-        for m in _dashboard_metrics()
+        base_name(m)
+        for m in dashboard_metrics()
         if not m.startswith(("airflow_triggerer", "airflow_dagrun_schedule", "airflow_pool"))
         and not m.startswith(("airflow_executor", "dagyard_alerter_cycle_failed"))
     }

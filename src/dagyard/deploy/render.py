@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from dagyard.config import Config
+from dagyard.deploy import chart
 from dagyard.deploy.image import (
     REQUIREMENTS_FILE,
     DeployError,
@@ -28,6 +29,16 @@ HEADER = (
     "# Written by `dagyard deploy render --env {env}` from dagyard.toml. Do not edit: change\n"
     "# dagyard.toml and render again; `dagyard deploy check --env {env}` flags drift.\n"
 )
+VALUES_HEADER = (
+    "# Values for the official Apache Airflow Helm chart {chart} ({name} --version {chart}).\n"
+)
+
+
+def values_header(env_name: str, chart_version: str) -> str:
+    """The comment block at the top of values.yaml: who wrote it and for which chart version."""
+    return HEADER.format(env=env_name) + VALUES_HEADER.format(
+        chart=chart_version, name=chart.CHART_NAME
+    )
 
 
 class RenderedFile(NamedTuple):
@@ -52,9 +63,20 @@ def _documents(manifests: list[dict]) -> str:
     return dump(manifests, many=True)
 
 
-def render(config: Config, env_name: str, out_hint: str = "OUT") -> list[RenderedFile]:
-    """Every file of environment `env_name`; raises DeployError if any manifest is invalid."""
+def render(
+    config: Config, env_name: str, out_hint: str = "OUT", helm_chart: chart.Chart | None = None
+) -> list[RenderedFile]:
+    """Every file of environment `env_name`; raises DeployError if any manifest is invalid.
+
+    With `helm_chart` (the pinned version) the values are validated against its schema too.
+    """
     env = environment(config, env_name)
+    if helm_chart and helm_chart.version != env.chart_version:
+        raise DeployError(
+            f"{helm_chart.chart_file} is chart {helm_chart.version}, but dagyard.toml pins "
+            f"chart_version {env.chart_version}. To give chart {env.chart_version}, "
+            f"{chart.how_to_get(env_name, env.chart_version)}"
+        )
     lock = read_lock(config)
     header = HEADER.format(env=env_name)
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": env.namespace}}
@@ -66,10 +88,16 @@ def render(config: Config, env_name: str, out_hint: str = "OUT") -> list[Rendere
         for problem in manifest_problems(manifest, env.kubernetes_version)
     ]
     problems += pod_problems(pod)
+    values = helm_values(config, env_name, lock)
+    if helm_chart:
+        problems += [
+            f"values.yaml: {'.'.join(map(str, error.path))}: {error.message}"
+            for error in chart.schema_errors(values, helm_chart)
+        ]
     if problems:
         raise DeployError("rendered manifests are not valid:\n  " + "\n  ".join(problems))
     return [
-        RenderedFile(VALUES_FILE, header + dump(helm_values(config, env_name, lock))),
+        RenderedFile(VALUES_FILE, values_header(env_name, env.chart_version) + dump(values)),
         RenderedFile(NAMESPACE_FILE, header + _documents([namespace])),
         RenderedFile(SECRETS_FILE, header + _documents(secrets)),
         RenderedFile(POD_PREVIEW_FILE, header + _documents([pod])),
@@ -126,7 +154,7 @@ def drift(config: Config, env_name: str, folder: Path) -> list[str]:
             continue
         text = path.read_text(encoding="utf-8")
         if file.name.endswith(".yaml"):
-            deployed = list(yaml.safe_load_all(text))
+            deployed = load_documents(path)
             wanted = list(yaml.safe_load_all(file.text))
             if file.name == VALUES_FILE:
                 found += [f"{file.name}: {d}" for d in _diff(deployed[0], wanted[0])]
@@ -137,5 +165,33 @@ def drift(config: Config, env_name: str, folder: Path) -> list[str]:
     return found
 
 
+def load_documents(path: Path) -> list[Any]:
+    """The YAML documents of a deployed file, or a DeployError naming the line that breaks."""
+    try:
+        return list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise DeployError(
+            f"{where}: {problem}; fix the indentation or quoting there, or render the file again"
+        ) from None
+
+
 def _strip_comments(text: str) -> list[str]:
     return [line for line in text.splitlines() if not line.startswith("#")]
+
+
+def findings(
+    config: Config, env_name: str, folder: Path, helm_chart: chart.Chart | None = None
+) -> list[Any]:
+    """What the values file in `folder` would do wrong once installed (see `findings.py`)."""
+    from dagyard.deploy.deps import locked_versions
+    from dagyard.deploy.findings import check_values
+
+    environment(config, env_name)
+    if not (folder / VALUES_FILE).is_file():
+        return []
+    load_documents(folder / VALUES_FILE)
+    locked = set(locked_versions(config))
+    return check_values(folder, config, env_name, VALUES_FILE, SECRETS_FILE, locked, helm_chart)

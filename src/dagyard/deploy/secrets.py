@@ -1,8 +1,9 @@
 """ExternalSecret manifests for the few Kubernetes Secrets the Helm chart itself needs.
 
 Connections and variables of DAGs come from the secrets backend at run time; only the chart's
-own secrets (metadata DB URL, Fernet key, API secret key, JWT secret, PgBouncer config) are
-copied from the secret manager into Kubernetes by the External Secrets Operator.
+own secrets (metadata DB URL, Fernet key, API secret key, JWT secret, PgBouncer config, the
+git-sync SSH key) are copied from the secret manager into Kubernetes by the External Secrets
+Operator.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dagyard.config import DeployEnvironmentSection
 
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"
 REFRESH_INTERVAL = "1h"
+# The key the chart mounts as git-sync's private key (`dags.gitSync.sshKeySecret`).
+GIT_SSH_KEY = "gitSshKey"
 
 
 class ChartSecret(NamedTuple):
@@ -38,6 +41,8 @@ def chart_secrets(env: DeployEnvironmentSection) -> list[ChartSecret]:
             ),
             ChartSecret("airflow-pgbouncer-stats", {"connection": "airflow-pgbouncer-stats-url"}),
         ]
+    if env.dags == "git-sync" and env.git_over_ssh:
+        secrets.append(ChartSecret(env.git_ssh_key_secret, {GIT_SSH_KEY: env.git_ssh_key_remote}))
     if env.auth_manager == "keycloak":
         secrets.append(
             ChartSecret(env.keycloak_client_secret_secret, {"client-secret": "airflow-keycloak"})

@@ -18,9 +18,14 @@ from dagyard.config import Config, DeployEnvironmentSection
 from dagyard.deploy.image import Lock, image_tag, project_root_in_image
 from dagyard.deploy.secrets import chart_secrets
 from dagyard.policy import LOCAL_SETTINGS_MODULE
+from dagyard.resources import Resources
 
 MONITORING_MAPPING = Path(__file__).parent / "monitoring" / "statsd_mapping.yml"
 WORKER_POOL_AFFINITY_KEY = "dagyard.io/pool"
+# Task pods of tasks that chose no size get this when dagyard.toml names no `[resources] default`.
+PLATFORM_DEFAULT_WORKER = Resources(
+    request_cpu="250m", request_memory="512Mi", limit_cpu="500m", limit_memory="1Gi"
+)
 
 
 def statsd_mappings(path: Path = MONITORING_MAPPING) -> list[dict[str, Any]]:
@@ -66,11 +71,9 @@ def spread(component: str) -> dict[str, Any]:
 
 
 def worker_resources(config: Config) -> dict[str, Any]:
-    """Default worker pod resources: the `[resources] default` preset, else none."""
+    """Worker pod resources: the `[resources] default` preset, else the platform default."""
     name = config.resources.default
-    if not name:
-        return {}
-    resources = config.resources.presets[name].to_resources()
+    resources = config.resources.presets[name].to_resources() if name else PLATFORM_DEFAULT_WORKER
     return {
         k: v for k, v in (("requests", resources.requests()), ("limits", resources.limits())) if v
     }
@@ -83,28 +86,34 @@ def dags_values(config: Config, env: DeployEnvironmentSection) -> dict[str, Any]
     git_sync: dict[str, Any] = {
         "enabled": True,
         "repo": env.git_repository,
+        # git-sync v4 (the chart's image) reads only `ref`; `branch`/`rev` are for v3.
+        "ref": env.git_branch,
         "branch": env.git_branch,
         "rev": "HEAD",
         "depth": 1,
         "subPath": config.project.dags_folder,
         "period": "60s",
     }
-    if env.git_ssh_key_secret:
+    if env.git_over_ssh:
         git_sync["sshKeySecret"] = env.git_ssh_key_secret
+        git_sync["knownHosts"] = (env.git_known_hosts or "").strip()
     return {"persistence": {"enabled": False}, "gitSync": git_sync}
 
 
-def extra_env(config: Config, env_name: str, env: DeployEnvironmentSection) -> list[dict]:
-    """Environment variables every Airflow container gets (dagyard's project root, secrets)."""
-    variables: list[dict[str, Any]] = [
+def extra_env(config: Config, env: DeployEnvironmentSection) -> list[dict]:
+    """Environment variables every Airflow container gets (dagyard's project root, profile)."""
+    return [
         {"name": "DAGYARD_PROJECT", "value": project_root_in_image(config, env)},
         {"name": "DAGYARD_PROFILE", "value": "prod"},
     ]
-    for name, secret, key in airflow_env.prod_secret_env(config, env_name):
-        variables.append(
-            {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-        )
-    return variables
+
+
+def secret_env(config: Config, env_name: str) -> list[dict]:
+    """Variables every Airflow container reads from a Secret (the chart's `secret:` list)."""
+    return [
+        {"envName": name, "secretName": secret, "secretKey": key}
+        for name, secret, key in airflow_env.prod_secret_env(config, env_name)
+    ]
 
 
 def helm_values(config: Config, env_name: str, lock: Lock) -> dict[str, Any]:
@@ -157,13 +166,18 @@ def helm_values(config: Config, env_name: str, lock: Lock) -> dict[str, Any]:
         "apiServer": {"replicas": env.api_server_replicas, "affinity": spread("api-server")},
         "dagProcessor": {"enabled": True, "replicas": 1},
         "triggerer": {"enabled": True, "replicas": 1},
+        # No shared admin/admin account: people get their own (`dagyard rbac sync`).
+        "createUserJob": {"enabled": False},
         "workers": {
-            "nodeSelector": dict(env.worker_node_selector),
-            "tolerations": list(env.worker_tolerations),
-            "affinity": worker_affinity(env),
-            **({"resources": worker_resources(config)} if worker_resources(config) else {}),
+            "kubernetes": {
+                "nodeSelector": dict(env.worker_node_selector),
+                "tolerations": list(env.worker_tolerations),
+                "affinity": worker_affinity(env),
+                "resources": worker_resources(config),
+            }
         },
-        "statsd": {"enabled": True, **({"extraMappings": mappings} if mappings else {})},
+        # overrideMappings replaces the chart's own mappings, which would otherwise come first.
+        "statsd": {"enabled": True, **({"overrideMappings": mappings} if mappings else {})},
         "databaseCleanup": {
             "enabled": True,
             "schedule": "0 3 * * *",
@@ -172,7 +186,8 @@ def helm_values(config: Config, env_name: str, lock: Lock) -> dict[str, Any]:
             "batchSize": config.cleanup.batch_size,
         },
         "dags": dags_values(config, env),
-        "env": extra_env(config, env_name, env),
+        "env": extra_env(config, env),
+        **({"secret": secret_env(config, env_name)} if secret_env(config, env_name) else {}),
         "airflowLocalSettings": LOCAL_SETTINGS_MODULE,
         "config": airflow_config,
     }
@@ -207,7 +222,7 @@ def worker_pod_preview(config: Config, env_name: str, lock: Lock) -> dict[str, A
     pod generator reconciles with each task's `pod_override`.
     """
     values = helm_values(config, env_name, lock)
-    workers = values["workers"]
+    workers = values["workers"]["kubernetes"]
     spec: dict[str, Any] = {
         "containers": [
             {
@@ -215,7 +230,7 @@ def worker_pod_preview(config: Config, env_name: str, lock: Lock) -> dict[str, A
                 "image": f"{values['images']['airflow']['repository']}:"
                 f"{values['images']['airflow']['tag']}",
                 "imagePullPolicy": "IfNotPresent",
-                "env": [e for e in values["env"] if "value" in e],
+                "env": values["env"],
                 "resources": workers.get("resources", {}),
             }
         ],

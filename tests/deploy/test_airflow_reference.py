@@ -1,0 +1,28 @@
+"""Contract: the Airflow reference data `deploy` reads is where and what it expects."""
+
+from __future__ import annotations
+
+import yaml
+
+from dagyard.deploy.airflow_reference import config_options, metrics_registry_file, statsd_names
+
+
+def test_airflow_3_3_settings_reference():
+    options = config_options()
+    assert "enable_health_check" in options["scheduler"]
+    assert "auth_manager" in options["core"]
+    assert "namespace" in options["kubernetes_executor"]  # from the cncf-kubernetes provider
+    # Gone in Airflow 3 (the DAG processor always runs on its own), and the [webserver] section.
+    assert "standalone_dag_processor" not in options["scheduler"]
+    assert "webserver" not in options
+
+
+def test_airflow_metrics_registry():
+    registry = yaml.safe_load(metrics_registry_file().read_text())["metrics"]
+    finish = next(m for m in registry if m["name"] == "ti.finish")
+    assert finish["legacy_name"] == "ti.finish.{dag_id}.{task_id}.{state}"
+    names = statsd_names()
+    assert "airflow.scheduler_heartbeat" in names
+    assert "airflow.ti.finish" in names
+    assert "airflow.ti.finish.example.example.example" in names
+    assert all(name.startswith("airflow.") and "{" not in name for name in names)
