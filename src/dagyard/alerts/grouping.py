@@ -151,9 +151,9 @@ def still_lines(entries: list[Entry], most: int = 10) -> list[str]:
         last = group[-1]
         if last.kind == "import":
             line = f"• <{last.url}|{escape(last.dag_id)}> still does not import"
-            first = next((x for x in last.error.strip().splitlines()[-1:] if x.strip()), "")
-            if first:
-                line += f": `{escape(first.strip()[:200])}`"
+            error = last.error.strip().splitlines()
+            if error:  # the exception, which Python prints last
+                line += f": `{escape(error[-1].strip()[:200])}`"
         else:
             task = last.task_id + (f"[{last.map_index}]" if last.map_index >= 0 else "")
             line = (
