@@ -55,6 +55,22 @@ def _wait(airflow: Airflow, check, what: str, timeout: float = 150) -> dict | No
         time.sleep(1)
 
 
+def _change_and_tell(
+    airflow: Airflow, slack: SlackWebApi, settings, source: str, now: float | None = None
+) -> str:
+    """Write the file, wait until Airflow parsed it, run a cycle: the one message it sent."""
+    (airflow.repo / "dags" / "_development" / FILE).write_text(source)
+    module = source.split("import ")[-1].split()[0] if source != FIXED else None
+    _wait(
+        airflow,
+        lambda e: (e is None) if module is None else (e and module in e["stack_trace"]),
+        f"the file parsed with {module or 'no error'}",
+    )
+    result = run_cycle(settings, now=now)
+    assert result.ok and result.messages == 1, result
+    return _text(slack.workspace.top_level(CHANNEL)[-1:])
+
+
 def test_a_broken_file_is_told_once_then_on_change_fix_and_new_break(
     airflow_sqlite: Airflow, slack: SlackWebApi, tmp_path: Path
 ):
@@ -81,26 +97,15 @@ def test_a_broken_file_is_told_once_then_on_change_fix_and_new_break(
     assert len(stamps) == 4
     assert len(slack.workspace.top_level(CHANNEL)) == 1
 
-    path.write_text(OTHER_MISSING)
-    _wait(airflow_sqlite, lambda e: e and "another_missing" in e["stack_trace"], "the new error")
-    changed = run_cycle(settings)
-    assert changed.ok and changed.messages == 1, changed
-    text = _text(slack.workspace.top_level(CHANNEL)[-1:])
+    text = _change_and_tell(airflow_sqlite, slack, settings, OTHER_MISSING)
     assert f"_development/{FILE}> does not import" in text
     assert "No module named 'another_missing_module'" in text
     assert "Its error changed since the last message." in text
 
-    path.write_text(FIXED)
-    _wait(airflow_sqlite, lambda e: e is None, "the fix")
-    fixed = run_cycle(settings)
-    assert fixed.ok and fixed.messages == 1, fixed
-    assert f"Recovered:* _development/{FILE}" in _text(slack.workspace.top_level(CHANNEL)[-1:])
+    text = _change_and_tell(airflow_sqlite, slack, settings, FIXED)
+    assert f"Recovered:* _development/{FILE}" in text
 
-    path.write_text(MISSING)
-    _wait(airflow_sqlite, lambda e: e and "not_a_module" in e["stack_trace"], "the new break")
-    again = run_cycle(settings)
-    assert again.ok and again.messages == 1, again
-    text = _text(slack.workspace.top_level(CHANNEL)[-1:])
+    text = _change_and_tell(airflow_sqlite, slack, settings, MISSING)
     assert f"_development/{FILE}> does not import" in text
     assert "No module named 'not_a_module_anywhere'" in text
     assert "changed" not in text and "Still failing" not in text
@@ -121,5 +126,17 @@ def test_a_broken_file_is_told_once_then_on_change_fix_and_new_break(
     assert f"_development/{FILE}> still does not import: `ModuleNotFoundError" in text
     assert "Still broken since 20" in text
     assert run_cycle(reminding, now=day + 3600).messages == 0
+
+    # without recovered notices a fix is silent, and the next break is still told
+    silent = reminding._replace(
+        config=reminding.config.model_copy(
+            update={"alerts": reminding.alerts.model_copy(update={"recovered_notice": False})}
+        )
+    )
+    path.unlink()
+    _wait(airflow_sqlite, lambda e: e is None, "the file's removal")
+    assert run_cycle(silent, now=day + 7200).messages == 0
+    text = _change_and_tell(airflow_sqlite, slack, silent, OTHER_MISSING, now=day + 7800)
+    assert f"_development/{FILE}> does not import" in text and "changed" not in text
     path.unlink()
     _wait(airflow_sqlite, lambda e: e is None, "the file's removal")
