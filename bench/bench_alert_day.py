@@ -28,7 +28,7 @@ from pathlib import Path
 from bench.bench_operations import REPO, _load
 
 DRIVER = Path(__file__).with_name("alert_day_driver.py")
-CHANNEL = "#platform-alerts"
+CHANNEL = "platform-alerts"
 HEAD = "from airflow.sdk import dag\n\n"  # Airflow skips files that name neither
 BROKEN = {
     "missing_module.py": HEAD + "import lake_helpers_v2\n",
@@ -140,6 +140,7 @@ def main() -> None:
     baseline = os.environ.get("DAGYARD_BASELINE", "main")
     with tempfile.TemporaryDirectory() as folder:
         result = bench_day(Path(folder), baseline)
+    print(json.dumps(result), file=sys.stderr)
     rows = []
     labels = {
         "messages": "messages in the team channel",
@@ -156,7 +157,7 @@ def main() -> None:
     print(
         "## Alert noise over one day\n\n"
         f"{CYCLES} cycles, 10 simulated minutes apart; 700 DAGs, 5 broken files, "
-        f"{FAILING} failed tasks, one team channel ({CHANNEL}).\n\n"
+        f"{FAILING} failed tasks, one team channel (#{CHANNEL}).\n\n"
         f"| what the team received | baseline (`{baseline}`) | this checkout |\n"
         "|---|---|---|\n" + "\n".join(rows) + "\n"
     )
