@@ -103,6 +103,8 @@ class TeamSection(_Section):
     slack_channel: str | None = None
     can_read: list[str] = Field(default_factory=list)
     permissions: list[str] = Field(default_factory=list)
+    # hours between "still broken" reminders of a broken DAG file; unset: `[alerts]`'s value
+    still_broken_reminder_hours: int | None = Field(default=None, ge=0, le=720)
 
     @field_validator("members")
     @classmethod
@@ -217,6 +219,7 @@ class AlertsSection(_Section):
     folder_channels: dict[str, str] = Field(default_factory=dict)
     quiet_dags: list[str] = Field(default_factory=list)
     recovered_notice: bool = True
+    still_broken_reminder_hours: int = Field(default=0, ge=0, le=720)
     window_minutes: int = Field(default=60, ge=1, le=10080)
     lookup_cache_ttl_hours: float = Field(default=24, gt=0)
     state_file: str = ".dagyard/alerts.sqlite"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import time
 from pathlib import Path
 
@@ -76,12 +77,26 @@ def test_still_failing_is_summarised_and_recovery_announced(
     airflow_sqlite.seed(**owner, run_prefix="second")
     assert run_cycle(settings).ok
     second = _text(slack.workspace.top_level("#mart-alerts")[1:])
-    assert "Still failing (reported before):_ *flaky_0000* (task_00)" in second
-    assert "*flaky_0000* › task_00" not in second
+    # a run never reported is told in full: run, log link, error, and that it failed before
+    assert "|*flaky_0000* › task_00> · run `second__" in second
+    assert "/dags/flaky_0000/runs/second__" in second
+    assert "This task also failed before (first reported 20" in second
+    assert "Still failing" not in second
+
+    # the first run, cleared and failed again: summed up, still with its run, try and link
+    with sqlite3.connect(airflow_sqlite.db_url.removeprefix("sqlite:///")) as db:
+        db.execute(
+            "UPDATE task_instance SET try_number = 2 "
+            "WHERE dag_id = 'flaky_0000' AND run_id LIKE 'first__%'"
+        )
+    assert run_cycle(settings).ok
+    third = _text(slack.workspace.top_level("#mart-alerts")[2:])
+    assert "_Still failing (reported before):_\n• <" in third
+    assert "|*flaky_0000* › task_00> · run `first__" in third and "· try 2" in third
 
     airflow_sqlite.seed(**owner, run_prefix="third", run_state="success", ti_state="success")
     assert run_cycle(settings).ok
-    assert "Recovered:* flaky_0000" in _text(slack.workspace.top_level("#mart-alerts")[2:])
+    assert "Recovered:* flaky_0000" in _text(slack.workspace.top_level("#mart-alerts")[3:])
     result = run_cycle(settings)
     assert result.ok and result.messages == 0
 

@@ -68,7 +68,11 @@ def test_owner_note_and_still_failing_summary():
     )
     text = chunks[0]["blocks"][1]["text"]["text"]
     assert note in text
-    assert "Still failing (reported before):_ *dag_002* (task_2)" in text
+    assert (
+        "_Still failing (reported before):_\n"
+        "• <http://airflow/dags/dag_2/runs/r/tasks/t?try_number=1|*dag_002* › task_2>"
+        " · run `scheduled__2` · try 1"
+    ) in text
     assert "dag_001" in text and "try 1" in text
     assert "Recovered:* dag_009" in chunks[0]["blocks"][2]["text"]["text"]
 
@@ -100,3 +104,38 @@ def test_nothing_to_say_is_no_message():
         )
         == []
     )
+
+
+def test_a_still_broken_file_says_which_and_why():
+    broken = _entry(4)._replace(
+        kind="import",
+        dag_id="data_lake/broken_lake.py",
+        task_id="",
+        error="Traceback...\nModuleNotFoundError: No module named 'lake'",
+        url="http://airflow/dags?tab=import_errors",
+        still_failing=True,
+        note="Still broken since 2026-12-01 05:41 UTC.",
+    )
+    chunks = build_message(
+        channel="#x",
+        entries=[broken],
+        owners={},
+        recovered=[],
+        detailed_entries=5,
+        airflow_url="http://airflow",
+    )
+    text = "\n".join(b["text"]["text"] for b in chunks[0]["blocks"])
+    assert "()" not in text
+    assert (
+        "• <http://airflow/dags?tab=import_errors|data_lake/broken_lake.py> still does not import:"
+        " `ModuleNotFoundError: No module named 'lake'`"
+        " — _Still broken since 2026-12-01 05:41 UTC._"
+    ) in text
+    assert chunks[0]["text"].startswith("Airflow: 1 DAG file still broken")
+
+
+def test_a_new_run_of_a_failing_task_is_told_in_full_with_a_note():
+    entry = _entry(5, error="ValueError: empty")._replace(note="This task also failed before.")
+    line = entry_line(entry)
+    assert "run `scheduled__5` · try 1" in line and "try_number=1" in line
+    assert "_This task also failed before._" in line and "ValueError: empty" in line

@@ -10,10 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from alerts.slack_web_api import TOKEN, SlackWebApi
 
 import support
 from dagyard.airflow_env import metrics_env
-from dagyard.alerts import heartbeat
+from dagyard.alerts.cycle import run_cycle
+from dagyard.alerts.settings import settings_from
 from dagyard.config import load_config
 from dagyard.deploy import chart
 from dagyard.deploy.monitoring import MAPPING_FILE
@@ -163,12 +165,14 @@ def test_metrics_env_only_when_configured(dag_repo: Path):
 
 
 @pytest.mark.timeout(600)
-def test_real_airflow_statsd_packets_map_to_the_dashboards_metrics(dag_repo: Path):
+def test_real_airflow_statsd_packets_map_to_the_dashboards_metrics(dag_repo: Path, tmp_path: Path):
     receiver = Receiver()
     with (dag_repo / "dagyard.toml").open("a") as toml:
         toml.write(f'\n[monitoring]\nstatsd_host = "127.0.0.1"\nstatsd_port = {receiver.port}\n')
     (dag_repo / "dags" / "_development" / "metrics_fail.py").write_text(FAILING_DAG)
     dev = _root.start_dev(dag_repo)
+    slack = SlackWebApi().start()
+    slack.workspace.add_channel("platform-alerts")
     try:
         receiver.wait_for(
             "airflow.scheduler_heartbeat",
@@ -183,15 +187,29 @@ def test_real_airflow_statsd_packets_map_to_the_dashboards_metrics(dag_repo: Pat
             http.post(
                 "/api/v2/dags/metrics_fail/dagRuns", json={"logical_date": None}
             ).raise_for_status()
-        receiver.wait_for("airflow.ti.finish.metrics_fail.boom.failed", "airflow.ti_failures")
+            receiver.wait_for("airflow.ti.finish.metrics_fail.boom.failed", "airflow.ti_failures")
+            _wait_failed(http, "metrics_fail")
+        # the alerter's own metrics, sent by a real cycle that announces the failure
+        config = load_config(dag_repo)
+        alerts = config.alerts.model_copy(update={"slack_api_url": slack.url})
+        settings = settings_from(
+            config.model_copy(update={"alerts": alerts}),
+            airflow_url=dev.url,
+            airflow_token=dev.token(),
+            slack_token=TOKEN,
+            state_file=tmp_path / "alerts.sqlite",
+        )
+        result = run_cycle(settings)
+        assert result.ok and result.announced >= 1, result
+        receiver.wait_for(
+            "dagyard.alerter.heartbeat",
+            "dagyard.alerter.last_success",
+            "dagyard.alerter.failed.analyst_at_example__com.metrics_fail",
+            timeout=10,
+        )
     finally:
         dev.stop()
-    # the alerter's own metrics, as a cycle sends them
-    lines = heartbeat.statsd_lines(
-        ok=True, announced=1, pending=0, now=time.time(), failed={("metrics_fail", "a@x.com"): 1}
-    )
-    heartbeat.send(("127.0.0.1", receiver.port), lines)
-    receiver.wait_for("dagyard.alerter.heartbeat", "dagyard.alerter.last_success", timeout=10)
+        slack.stop()
     receiver.close()
 
     mapper = Mapper.from_file(MAPPING_FILE)
@@ -218,7 +236,7 @@ def test_real_airflow_statsd_packets_map_to_the_dashboards_metrics(dag_repo: Pat
         ("task_id", "boom"),
     ) in {m.labels for m in finish}
     owners = {m.labels for m in mapped if m.name == "dagyard_failed_tasks"}
-    assert (("dag_id", "metrics_fail"), ("owner", "a_at_x__com")) in owners
+    assert (("dag_id", "metrics_fail"), ("owner", "analyst_at_example__com")) in owners
     # every metric the dashboard uses that a laptop can produce was really produced
     local = {
         base_name(m)
@@ -227,3 +245,16 @@ def test_real_airflow_statsd_packets_map_to_the_dashboards_metrics(dag_repo: Pat
         and not m.startswith(("airflow_executor", "dagyard_alerter_cycle_failed"))
     }
     assert local <= names, local - names
+
+
+def _wait_failed(http: httpx.Client, dag_id: str, timeout: float = 120) -> None:
+    """Wait until the API lists a failed task instance of the DAG."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = http.get(
+            f"/api/v2/dags/{dag_id}/dagRuns/~/taskInstances", params={"state": "failed"}
+        )
+        if page.json()["total_entries"]:
+            return
+        assert time.monotonic() < deadline, f"no failed task instance of {dag_id}"
+        time.sleep(0.5)

@@ -2,7 +2,9 @@
 
 1. Read failed task instances (since the watermark minus the window) and import errors, and
    save the new ones together with the new watermark (one transaction). Airflow is read even
-   when Slack is down, so nothing that happens during an outage is forgotten.
+   when Slack is down, so nothing that happens during an outage is forgotten. A broken file
+   is new when its error is (see `fingerprint`); one that imports again is forgotten, and one
+   broken for longer than its team's reminder interval is put back in the inbox.
 2. Settle messages left unfinished by an earlier cycle: a part that was being sent when that
    cycle stopped is looked up in the channel before it is sent again (exactly once). A message
    of which nothing reached Slack is dissolved, so its failures join this cycle's message.
@@ -23,8 +25,9 @@ from dagyard.alerts import heartbeat, routing
 from dagyard.alerts.grouping import Entry, Owner, build_message, detailed_keys
 from dagyard.alerts.settings import AlertSettings
 from dagyard.alerts.slack import Slack, SlackRejected, SlackUnavailable
-from dagyard.alerts.source import AirflowSource, Failure, SourceError, log_url
+from dagyard.alerts.source import AirflowSource, BrokenFile, Failure, SourceError, log_url
 from dagyard.alerts.state import Chunk, Store, StoredFailure
+from dagyard.config import Config
 
 KEEP_SENT_SECONDS = 7 * 24 * 3600
 
@@ -45,7 +48,7 @@ class CycleResult(NamedTuple):
 def run_cycle(settings: AlertSettings, *, now: float | None = None) -> CycleResult:
     """Run one cycle; never raises for Airflow or Slack trouble (see `CycleResult.error`)."""
     now = now or time.time()
-    store = Store(settings.state_file)
+    store = Store(settings.state_file, clock=lambda: now)
     source = AirflowSource(settings.airflow_url, settings.airflow_token)
     alerts = settings.alerts
     slack = Slack(
@@ -62,9 +65,10 @@ def run_cycle(settings: AlertSettings, *, now: float | None = None) -> CycleResu
     failed: Counter[tuple[str, str]] = Counter()
     error: str | None = None
     try:
-        new = collect(settings, source, store, now)
+        broken = {routing.broken_path(settings.config, b): b for b in source.import_errors()}
+        new = collect(settings, source, store, now, broken)
         settle(slack, store)
-        compose(settings, source, slack, store, now)
+        compose(settings, source, slack, store, now, set(broken))
         announced, messages, channels, refused = send(slack, store, failed)
         if refused:
             error = "Slack refused some messages: " + "; ".join(refused)
@@ -78,7 +82,11 @@ def run_cycle(settings: AlertSettings, *, now: float | None = None) -> CycleResu
             store.prune(max(KEEP_SENT_SECONDS, 4 * alerts.window_minutes * 60))
         heartbeat.send(
             settings.statsd,
-            heartbeat.statsd_lines(ok=error is None, announced=announced, pending=pending, now=now),
+            ok=error is None,
+            announced=announced,
+            pending=pending,
+            now=now,
+            failed=dict(failed),
         )
         source.close()
         store.close()
@@ -94,8 +102,17 @@ def run_cycle(settings: AlertSettings, *, now: float | None = None) -> CycleResu
     )
 
 
-def collect(settings: AlertSettings, source: AirflowSource, store: Store, now: float) -> int:
-    """Save failures Airflow reports that were never seen before; returns how many."""
+def collect(
+    settings: AlertSettings,
+    source: AirflowSource,
+    store: Store,
+    now: float,
+    broken: dict[str, BrokenFile],
+) -> int:
+    """Save failures Airflow reports that were never seen before; returns how many.
+
+    `broken` maps the path of each file Airflow cannot import to its import error.
+    """
     config = settings.config
     window = timedelta(minutes=settings.alerts.window_minutes)
     read_at = datetime.fromtimestamp(now, UTC)
@@ -119,24 +136,37 @@ def collect(settings: AlertSettings, source: AirflowSource, store: Store, now: f
                 },
             )
         )
-    for broken in source.import_errors():
-        path = routing.broken_path(config, broken)
-        owners = _folder_owners(settings, path)
+    for path, file in broken.items():
         rows.append(
             (
-                broken.key,
+                file.key,
                 "import",
                 path,
                 "",
                 {
                     "path": path,
-                    "timestamp": broken.timestamp,
-                    "error": _last_lines(broken.stacktrace, settings.alerts.error_lines),
-                    "owners": owners,
+                    "timestamp": file.timestamp,
+                    "error": _last_lines(file.stacktrace, settings.alerts.error_lines),
+                    "owners": _folder_owners(settings, path),
                 },
             )
         )
-    return store.add_failures(rows, watermark=read_at.isoformat())
+    store.refresh_broken({path: file.key for path, file in broken.items()})
+    added = store.add_failures(rows, watermark=read_at.isoformat())
+    due = {}
+    for path, file in broken.items():
+        hours = reminder_hours(config, path)
+        if hours:
+            due[file.key] = now - hours * 3600
+    store.remind(due)
+    return added
+
+
+def reminder_hours(config: Config, path: str) -> int:
+    """How often the owners of a broken file are reminded of it (0: never)."""
+    team = config.team_of(path)
+    hours = config.teams[team].still_broken_reminder_hours if team else None
+    return config.alerts.still_broken_reminder_hours if hours is None else hours
 
 
 def settle(slack: Slack, store: Store) -> None:
@@ -164,7 +194,12 @@ def settle(slack: Slack, store: Store) -> None:
 
 
 def compose(
-    settings: AlertSettings, source: AirflowSource, slack: Slack, store: Store, now: float
+    settings: AlertSettings,
+    source: AirflowSource,
+    slack: Slack,
+    store: Store,
+    now: float,
+    broken_paths: set[str],
 ) -> None:
     """Build and save one message per channel from every failure not yet announced."""
     config = settings.config
@@ -179,13 +214,14 @@ def compose(
     for item in pending:
         if item.key not in quiet_keys:
             by_channel[routing.channel_for(config, item.data.get("path"))].append(item)
-    recovered = _recovered(settings, source, store, failing, pending)
+    told_runs = store.announced_runs()
+    recovered = _recovered(source, failing, pending, broken_paths)
     if not alerts.recovered_notice:
         store.forget_failing(pair for pairs in recovered.values() for pair in pairs)
         recovered = {}
     for channel in sorted(set(by_channel) | set(recovered)):
         items = by_channel.get(channel, [])
-        entries = [_entry(settings, item, failing) for item in items]
+        entries = [_entry(settings, item, failing, told_runs) for item in items]
         detailed = detailed_keys(entries, alerts.detailed_entries)
         entries = [
             _with_error(source, e, alerts.error_lines) if e.key in detailed else e for e in entries
@@ -258,12 +294,28 @@ def _marker(chunk: Chunk) -> dict[str, object]:
 
 
 def _entry(
-    settings: AlertSettings, item: StoredFailure, failing: dict[tuple[str, str], object]
+    settings: AlertSettings,
+    item: StoredFailure,
+    failing: dict[tuple[str, str], tuple[str, float, str]],
+    told_runs: set[tuple[str, str, str, int]],
 ) -> Entry:
+    """The message entry of a stored failure, with what the owners were told before.
+
+    A broken file is told in full unless this is a reminder. A task failure is summed up as
+    "still failing" only when its run was told before (a cleared task that failed again);
+    a failure in a new run is told in full and says that the task failed before.
+    """
     data = item.data
     owners = tuple(data.get("owners") or ())
-    still = (item.dag_id, item.task_id) in failing
+    before = failing.get((item.dag_id, item.task_id))
     if item.kind == "import":
+        reminder = bool(data.get("reminder"))
+        if reminder:
+            note = f"Still broken since {_when(data.get('timestamp', ''))}."
+        elif before:
+            note = "Its error changed since the last message."
+        else:
+            note = ""
         return Entry(
             key=item.key,
             kind="import",
@@ -277,9 +329,14 @@ def _entry(
             error=data.get("error", ""),
             url=f"{settings.ui_url}/dags?tab=import_errors",
             owners=owners,
-            still_failing=still,
+            still_failing=reminder,
+            note=note,
         )
     failure = Failure(**{k: data[k] for k in Failure._fields})
+    same_run = (failure.dag_id, failure.task_id, failure.run_id, failure.map_index) in told_runs
+    note = ""
+    if before and not same_run:
+        note = f"This task also failed before (first reported {_when(before[1])})."
     return Entry(
         key=item.key,
         kind="task",
@@ -293,8 +350,21 @@ def _entry(
         error="",
         url=log_url(settings.ui_url, failure),
         owners=owners,
-        still_failing=still,
+        still_failing=same_run,
+        note=note,
     )
+
+
+def _when(moment: str | float) -> str:
+    """`2026-12-01 05:41 UTC` from an ISO date or a Unix time (as given when unreadable)."""
+    try:
+        if isinstance(moment, int | float):
+            when = datetime.fromtimestamp(moment, UTC)
+        else:
+            when = datetime.fromisoformat(moment).astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        return str(moment)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _with_error(source: AirflowSource, entry: Entry, lines: int) -> Entry:
@@ -349,11 +419,10 @@ def _folder_owners(settings: AlertSettings, path: str) -> list[str]:
 
 
 def _recovered(
-    settings: AlertSettings,
     source: AirflowSource,
-    store: Store,
     failing: dict[tuple[str, str], tuple[str, float, str]],
     pending: list[StoredFailure],
+    broken_paths: set[str],
 ) -> dict[str, list[tuple[str, str]]]:
     """Failing (dag, task) pairs that recovered, by the channel that heard of the failure.
 
@@ -370,12 +439,9 @@ def _recovered(
         for (dag_id, task_id), (channel, _first, last) in task_pairs.items():
             if dag_id in success and success[dag_id] > last:
                 found[channel].append((dag_id, task_id))
-    file_pairs = {p: v for p, v in failing.items() if not p[1] and p not in still_pending}
-    if file_pairs:
-        broken = {routing.broken_path(settings.config, b) for b in source.import_errors()}
-        for (path, task_id), (channel, _first, _last) in file_pairs.items():
-            if path not in broken:
-                found[channel].append((path, task_id))
+    for (path, task_id), (channel, _first, _last) in failing.items():
+        if not task_id and (path, task_id) not in still_pending and path not in broken_paths:
+            found[channel].append((path, task_id))
     return found
 
 

@@ -31,7 +31,8 @@ class Entry(NamedTuple):
     error: str
     url: str
     owners: tuple[str, ...]
-    still_failing: bool = False
+    still_failing: bool = False  # told before: summed up in one "still failing" line
+    note: str = ""  # what the owners were told before ("this task also failed before")
 
 
 class Owner(NamedTuple):
@@ -70,6 +71,8 @@ def entry_line(entry: Entry, error_chars: int = 600) -> str:
             f" · run `{escape(entry.run_id)}` · try {entry.try_number}"
             f" · {duration_text(entry.duration)}"
         )
+    if entry.note:
+        head += f"\n_{escape(entry.note)}_"
     error = entry.error.strip().replace("```", "'''")
     if error:
         if len(error) > error_chars:
@@ -105,9 +108,7 @@ def build_message(
     if not entries and not recovered:
         return []
     lines: list[str | None] = []  # None starts a new section block
-    tasks = sum(1 for e in new if e.kind == "task")
-    files = sum(1 for e in new if e.kind == "import")
-    heading = _heading(tasks, files, len(still), len(recovered), len({e.owners for e in entries}))
+    heading = _heading(_kinds(new), _kinds(still), len(recovered), len({e.owners for e in entries}))
     lines += [f"*{heading}*", None]
 
     by_owner = _by_owner(entries)
@@ -127,19 +128,7 @@ def build_message(
         if rest and len(rest) < len(fresh):
             lines.append("_and more:_")
         lines += [summary_line(dag_id, rest[dag_id]) for dag_id in sorted(rest)]
-        repeats: dict[str, list[Entry]] = defaultdict(list)
-        for entry in group:
-            if entry.still_failing:
-                repeats[entry.dag_id].append(entry)
-        if repeats:
-            lines.append(
-                "_Still failing (reported before):_ "
-                + ", ".join(
-                    f"*{escape(d)}* ({', '.join(sorted({escape(e.task_id) for e in r}))})"
-                    + (f" ×{len(r)}" if len(r) > 1 else "")
-                    for d, r in sorted(repeats.items())
-                )
-            )
+        lines += still_lines([e for e in group if e.still_failing])
         lines.append(None)
     if recovered:
         lines.append(":white_check_mark: *Recovered:* " + ", ".join(escape(d) for d in recovered))
@@ -147,6 +136,39 @@ def build_message(
     lines.append(f"<{airflow_url}/dags?last_dag_run_state=failed|Open failed DAGs in Airflow>")
     blocks = _sections(lines)
     return _chunks(blocks, f"{heading} ({channel})")
+
+
+def still_lines(entries: list[Entry], most: int = 10) -> list[str]:
+    """Lines for failures told before: one per DAG task or broken file, with a link and what."""
+    if not entries:
+        return []
+    by_what: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+    for entry in entries:
+        by_what[(entry.dag_id, entry.task_id)].append(entry)
+    lines = ["_Still failing (reported before):_"]
+    for what in sorted(by_what)[:most]:
+        group = sorted(by_what[what], key=lambda e: e.end_date)
+        last = group[-1]
+        if last.kind == "import":
+            line = f"• <{last.url}|{escape(last.dag_id)}> still does not import"
+            error = last.error.strip().splitlines()
+            if error:  # the exception, which Python prints last
+                line += f": `{escape(error[-1].strip()[:200])}`"
+        else:
+            task = last.task_id + (f"[{last.map_index}]" if last.map_index >= 0 else "")
+            line = (
+                f"• <{last.url}|*{escape(last.dag_id)}* › {escape(task)}>"
+                f" · run `{escape(last.run_id)}` · try {last.try_number}"
+            )
+            if len(group) > 1:
+                earlier = len(group) - 1
+                line += f" (and {earlier} earlier {'try' if earlier == 1 else 'tries'})"
+        if last.note:
+            line += f" — _{escape(last.note)}_"
+        lines.append(line)
+    if len(by_what) > most:
+        lines.append(f"• and {len(by_what) - most} more")
+    return lines
 
 
 def detailed_keys(entries: list[Entry], detailed_entries: int) -> set[str]:
@@ -178,14 +200,23 @@ def _fresh(group: list[Entry]) -> list[Entry]:
     return sorted((e for e in group if not e.still_failing), key=lambda e: e.end_date, reverse=True)
 
 
-def _heading(tasks: int, files: int, still: int, recovered: int, owners: int) -> str:
+def _kinds(entries: list[Entry]) -> tuple[int, int]:
+    return (
+        sum(1 for e in entries if e.kind == "task"),
+        sum(1 for e in entries if e.kind == "import"),
+    )
+
+
+def _heading(new: tuple[int, int], still: tuple[int, int], recovered: int, owners: int) -> str:
     parts = []
-    if tasks:
-        parts.append(_count(tasks, "failed task"))
-    if files:
-        parts.append(_count(files, "broken DAG file"))
-    if still:
-        parts.append(f"{still} still failing")
+    if new[0]:
+        parts.append(_count(new[0], "failed task"))
+    if new[1]:
+        parts.append(_count(new[1], "broken DAG file"))
+    if still[0]:
+        parts.append(f"{still[0]} still failing")
+    if still[1]:
+        parts.append(f"{_count(still[1], 'DAG file')} still broken")
     if recovered:
         parts.append(f"{recovered} recovered")
     return "Airflow: " + ", ".join(parts) + (f" for {_count(owners, 'owner')}" if owners else "")

@@ -1,4 +1,4 @@
-"""The alerter's own metrics, sent as statsd packets, so a silent alerter is noticed.
+"""The alerter's own metrics, sent to statsd, so a silent alerter is noticed.
 
 `dagyard.alerter.heartbeat` (counter, every cycle), `dagyard.alerter.last_success` (gauge,
 Unix time of the last cycle that finished), `dagyard.alerter.cycle_failed` (counter),
@@ -9,12 +9,15 @@ Unix time of the last cycle that finished), `dagyard.alerter.cycle_failed` (coun
 
 from __future__ import annotations
 
-import socket
+import statsd
 
 PREFIX = "dagyard.alerter"
+# Small packets: no UDP fragmentation on any network between the alerter and statsd.
+MAX_PACKET_BYTES = 512
 
 
-def statsd_lines(
+def send(
+    address: tuple[str, int] | None,
     *,
     ok: bool,
     announced: int,
@@ -22,33 +25,34 @@ def statsd_lines(
     now: float,
     failed: dict[tuple[str, str], int] | None = None,
     prefix: str = PREFIX,
-) -> list[str]:
-    """The statsd lines one cycle reports."""
-    lines = [f"{prefix}.heartbeat:1|c", f"{prefix}.pending:{pending}|g"]
-    for (dag_id, owner), count in sorted((failed or {}).items()):
-        lines.append(f"{prefix}.failed.{_component(owner)}.{_component(dag_id)}:{count}|c")
-    if ok:
-        lines.append(f"{prefix}.last_success:{int(now)}|g")
-    else:
-        lines.append(f"{prefix}.cycle_failed:1|c")
-    if announced:
-        lines.append(f"{prefix}.announced:{announced}|c")
-    return lines
+) -> None:
+    """Report one cycle to statsd (fire and forget: metrics must never break the alerter).
 
-
-def _component(text: str) -> str:
-    """One statsd name component: no dots, colons, pipes or spaces."""
-    text = text.replace("@", "_at_").replace(".", "__")
-    return "".join(c if c.isalnum() or c in "_-" else "_" for c in text) or "none"
-
-
-def send(address: tuple[str, int] | None, lines: list[str]) -> None:
-    """Send lines over UDP (fire and forget; metrics must never break the alerter)."""
+    `failed` counts announced task failures by (dag_id, owner).
+    """
     if not address:
         return
     try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            for start in range(0, len(lines), 20):  # small packets: no UDP fragmentation
-                sock.sendto("\n".join(lines[start : start + 20]).encode(), address)
-    except OSError:
-        pass
+        client = statsd.StatsClient(*address, prefix=prefix, maxudpsize=MAX_PACKET_BYTES)
+    except OSError:  # the statsd host name does not resolve
+        return
+    try:
+        with client.pipeline() as pipe:
+            pipe.incr("heartbeat")
+            pipe.gauge("pending", pending)
+            for (dag_id, owner), count in sorted((failed or {}).items()):
+                pipe.incr(f"failed.{_component(owner)}.{_component(dag_id)}", count)
+            if ok:
+                pipe.gauge("last_success", int(now))
+            else:
+                pipe.incr("cycle_failed")
+            if announced:
+                pipe.incr("announced", announced)
+    finally:
+        client.close()
+
+
+def _component(text: str) -> str:
+    """One statsd name component: ASCII letters, digits, `_` and `-` only."""
+    text = text.replace("@", "_at_").replace(".", "__")
+    return "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "_" for c in text) or "none"

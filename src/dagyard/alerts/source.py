@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import httpx
 
+from dagyard.alerts.fingerprint import error_hash
+
 # Airflow caps pages at `[api] maximum_page_limit` (100 by default); asking for more lets an
 # admin who raised it get fewer, larger pages. Paging never assumes the size it asked for.
 PAGE_SIZE = 1000
@@ -51,8 +53,11 @@ class BrokenFile(NamedTuple):
 
     @property
     def key(self) -> str:
-        """Identity for de-duplication: one announcement per file and error time."""
-        return f"import|{self.bundle_name or ''}|{self.filename}|{self.timestamp}"
+        """Identity for de-duplication: one announcement per file and error content.
+
+        Not the error's time: Airflow refreshes it at every re-parse of the unchanged file.
+        """
+        return f"import|{self.bundle_name or ''}|{self.filename}|{error_hash(self.stacktrace)}"
 
 
 class DagInfo(NamedTuple):

@@ -1,7 +1,10 @@
 """The alerter's durable memory: a SQLite file with an inbox, an outbox and a watermark.
 
-* `failure`: every failure ever seen (the inbox), keyed by (dag, run, task, map, try). A row
-  is `sent` only after Slack accepted every part of the message that carries it.
+* `failure`: every failure ever seen (the inbox), keyed by (dag, run, task, map, try), or for
+  a broken file by (file, hash of its error). A row is `sent` only after Slack accepted every
+  part of the message that carries it. A broken file's row lives as long as the file is broken
+  with that error: it is removed when the file imports again or its error changes (so the next
+  break is told again), and put back in the inbox when a "still broken" reminder is due.
 * `digest` / `chunk`: messages being sent (the outbox). A chunk is marked `attempted` before
   the request leaves and gets its Slack `ts` after Slack accepted it; an attempted chunk without
   a ts is looked up in the channel before anything is sent again (exactly once).
@@ -17,7 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -89,11 +92,16 @@ class StoredFailure(NamedTuple):
 
 
 class Store:
-    """Open (and create) the state file; every method commits its own transaction."""
+    """Open (and create) the state file; every method commits its own transaction.
 
-    def __init__(self, path: Path):
+    `clock` gives the time recorded for seeing, sending and announcing (a cycle passes its
+    own); the time a Slack post was attempted is always the real time, as Slack's is.
+    """
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.clock = clock
         self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -136,7 +144,7 @@ class Store:
         Each item is (key, kind, dag_id, task_id, data). Known keys are ignored, which is what
         makes overlapping read windows safe.
         """
-        now = time.time()
+        now = self.clock()
         added = 0
         with self.transaction() as db:
             for key, kind, dag_id, task_id, data in failures:
@@ -149,6 +157,58 @@ class Store:
             _set_meta(db, "watermark", watermark)
         return added
 
+    def refresh_broken(self, current: dict[str, str]) -> None:
+        """Forget broken-file records that no longer hold; `current` maps file path -> key.
+
+        A file that imports again, or whose error changed, loses its record, so its next break
+        (or its new error) is told again. A changed error not yet told replaces the old one.
+        """
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT key, dag_id, status, digest_id FROM failure WHERE kind = 'import'"
+            ).fetchall()
+            stale = [
+                (key,)
+                for key, path, status, digest_id in rows
+                if current.get(path) != key
+                and (status != "new" or (path in current and digest_id is None))
+            ]
+            db.executemany("DELETE FROM failure WHERE key = ?", stale)
+
+    def remind(self, due: dict[str, float]) -> int:
+        """Put told broken files back in the inbox as reminders; returns how many.
+
+        `due` maps a broken file's key to a time: it is reminded of when it was last told
+        before that time.
+        """
+        reminded = 0
+        with self.transaction() as db:
+            for key, before in due.items():
+                row = db.execute(
+                    "SELECT data FROM failure WHERE key = ? AND status = 'sent' AND sent_at < ?",
+                    (key, before),
+                ).fetchone()
+                if row:
+                    data = {**json.loads(row[0]), "reminder": True}
+                    db.execute(
+                        "UPDATE failure SET status = 'new', digest_id = NULL, data = ? "
+                        "WHERE key = ?",
+                        (json.dumps(data), key),
+                    )
+                    reminded += 1
+        return reminded
+
+    def announced_runs(self) -> set[tuple[str, str, str, int]]:
+        """(dag_id, task_id, run_id, map_index) of every task failure told and still kept."""
+        rows = self._db.execute(
+            "SELECT dag_id, task_id, data FROM failure WHERE kind = 'task' AND status = 'sent'"
+        ).fetchall()
+        found = set()
+        for dag_id, task_id, data in rows:
+            record = json.loads(data)
+            found.add((dag_id, task_id, record.get("run_id", ""), record.get("map_index", -1)))
+        return found
+
     def unassigned(self) -> list[StoredFailure]:
         """Failures not yet sent and not yet part of a message."""
         rows = self._db.execute(
@@ -159,7 +219,7 @@ class Store:
 
     def mark_quiet(self, keys: Iterable[str]) -> None:
         """Failures of quiet DAGs: recorded, never announced."""
-        now = time.time()
+        now = self.clock()
         with self.transaction() as db:
             db.executemany(
                 "UPDATE failure SET status = 'quiet', sent_at = ? WHERE key = ?",
@@ -194,7 +254,7 @@ class Store:
             )
             db.execute(
                 "INSERT INTO digest (id, channel, created_at) VALUES (?, ?, ?)",
-                (digest_id, channel, time.time()),
+                (digest_id, channel, self.clock()),
             )
             db.executemany(
                 "INSERT INTO chunk (digest_id, idx, payload) VALUES (?, ?, ?)",
@@ -253,7 +313,7 @@ class Store:
         `failing` rows (dag_id, task_id, channel, last_failure) are remembered for "still
         failing" summaries.
         """
-        now = time.time()
+        now = self.clock()
         with self.transaction() as db:
             cursor = db.execute(
                 "UPDATE failure SET status = 'sent', sent_at = ? WHERE digest_id = ? "
@@ -265,7 +325,7 @@ class Store:
             db.executemany(
                 "INSERT INTO failing (dag_id, task_id, channel, first_at, last_failure) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (dag_id, task_id) "
-                "DO UPDATE SET last_failure = excluded.last_failure",
+                "DO UPDATE SET last_failure = max(last_failure, excluded.last_failure)",
                 [(d, t, ch, now, last) for d, t, ch, last in failing],
             )
             return cursor.rowcount
@@ -317,10 +377,12 @@ class Store:
 
     def prune(self, older_than_seconds: float) -> int:
         """Drop sent failures and finished digests older than this; returns rows removed."""
-        cutoff = time.time() - older_than_seconds
+        cutoff = self.clock() - older_than_seconds
         with self.transaction() as db:
+            # a broken file's record goes when the file imports again (`refresh_broken`)
             removed = db.execute(
-                "DELETE FROM failure WHERE status != 'new' AND sent_at < ?", (cutoff,)
+                "DELETE FROM failure WHERE status != 'new' AND kind != 'import' AND sent_at < ?",
+                (cutoff,),
             ).rowcount
             db.execute(
                 "DELETE FROM chunk WHERE digest_id IN "
@@ -330,7 +392,9 @@ class Store:
             db.execute("DELETE FROM digest WHERE done_at IS NOT NULL AND done_at < ?", (cutoff,))
             # failing for longer than that without recovering: announce the next one in full
             db.execute(
-                "DELETE FROM failing WHERE first_at < ? AND recovered_digest IS NULL", (cutoff,)
+                "DELETE FROM failing WHERE first_at < ? AND recovered_digest IS NULL "
+                "AND task_id != ''",
+                (cutoff,),
             )
         return removed
 
