@@ -52,6 +52,9 @@ def status_command(
             "not read for another Airflow unless given).",
         ),
     ] = None,
+    no_db: Annotated[
+        bool, typer.Option("--no-db", help="Do not measure the metadata database (faster).")
+    ] = False,
     state_file: Annotated[
         Path | None,
         typer.Option("--state-file", help="The alerter's state file (default: [alerts])."),
@@ -76,7 +79,7 @@ def status_command(
             code=EXIT_USAGE,
         )
     target = airflow_target(config, airflow_url, "look at")
-    database_env, where = _database(config, target.local, db)
+    database_env, where = (None, "") if no_db else _database(config, target.local, db)
     waiting = console.status(f"Reading Airflow at {target.url}")
     with contextlib.nullcontext() if as_json else waiting:
         result = gathering.gather(
@@ -93,7 +96,7 @@ def status_command(
     if as_json:
         print(json.dumps(gathering.as_dict(result), indent=2))
     else:
-        _render(result, window)
+        _render(result, window, no_db)
     if not result.healthy:
         raise typer.Exit(EXIT_FAILED)
 
@@ -134,7 +137,7 @@ def _without_password(url: str) -> str:
 # --- rendering ------------------------------------------------------------------------------
 
 
-def _render(result: gathering.Status, window: str) -> None:
+def _render(result: gathering.Status, window: str, no_db: bool) -> None:
     console.print(
         f"[bold]Airflow at {escape(result.airflow_url)}[/]  [dim]checked {result.checked_at}[/]"
     )
@@ -143,7 +146,7 @@ def _render(result: gathering.Status, window: str) -> None:
     _failures(result, window)
     _work(result)
     _alerter(result.alerter)
-    _database_section(result.database)
+    _database_section(result.database, no_db)
     console.print("\n[bold]Not visible through the API[/]")
     for sentence in result.not_visible:
         console.print(f"  [dim]•[/] {escape(sentence)}")
@@ -269,8 +272,11 @@ def _alerter(alerter: gathering.Alerter | None) -> None:
     )
 
 
-def _database_section(database: gathering.Database | None) -> None:
+def _database_section(database: gathering.Database | None, skipped: bool) -> None:
     console.print("\n[bold]Metadata database[/]")
+    if skipped:
+        console.print("  not measured (--no-db)")
+        return
     if database is None:
         console.print(
             "  not read: the REST API does not expose it; pass --db URL to measure it "
