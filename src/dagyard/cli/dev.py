@@ -299,6 +299,7 @@ def logs_command(
     if running is None:
         console.print("[dim]No dagyard dev is running; these are the last session's logs.[/]")
     several = len(files) > 1
+    offsets = control.sizes(files)
     for name, path in files.items():
         if several and not follow:
             console.print(f"[bold]── {name}[/] [dim]({relative(path, config.root)})[/]")
@@ -310,6 +311,7 @@ def logs_command(
                 files,
                 lambda name, line: _log_line(name, line, several),
                 lambda: read_running_state(workspace) is not None,
+                offsets,
             )
         except KeyboardInterrupt:
             return

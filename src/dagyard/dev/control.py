@@ -108,18 +108,26 @@ def last_lines(path: Path, count: int) -> list[str]:
     return data.decode(errors="replace").splitlines()[-count:]
 
 
+def sizes(files: dict[str, Path]) -> dict[str, int]:
+    """Where each file ends now (0 for a file not written yet): where following starts."""
+    return {name: (path.stat().st_size if path.exists() else 0) for name, path in files.items()}
+
+
 def follow(
     files: dict[str, Path],
     emit: Callable[[str, str], None],
     keep_going: Callable[[], bool],
+    offsets: dict[str, int],
     stop_event: threading.Event | None = None,
 ) -> None:
-    """Call `emit(component, line)` for every line appended to `files` from now on, until
+    """Call `emit(component, line)` for every line appended to `files` after `offsets`, until
     `keep_going()` is false (checked at least twice a second) or `stop_event` is set.
 
     Waits on file-system events; a file that does not exist yet is picked up when it appears.
     """
-    offsets = {name: (path.stat().st_size if path.exists() else 0) for name, path in files.items()}
+    offsets = dict(offsets)
+    for name, path in files.items():
+        offsets[name] = _emit_new(name, path, offsets.get(name, 0), emit)
     folders = sorted({path.parent for path in files.values()})
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
