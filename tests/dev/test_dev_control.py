@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from dagyard.dev.supervisor import SESSION_MARKER
-from support import DAGYARD, copy_example_repo, start_dev
+from support import DAGYARD, copy_example_repo, free_port, start_dev
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -55,6 +55,13 @@ def test_status_logs_and_stop_from_another_terminal(tmp_path):
         state = json.loads((project / ".dagyard" / "dev.json").read_text())
         components = state["components"]
         assert set(components) == {"api-server", "execution-api", "scheduler", "dag-processor"}
+
+        # a second `dagyard dev` is refused, and does not hide the running one
+        second = dagyard(project, "--port", str(free_port()))
+        assert second.returncode == 1
+        assert f"dagyard dev is already running for this project (pid {dev.process.pid}" in (
+            second.stderr
+        )
 
         shown = dagyard(project, "status")
         assert shown.returncode == 0, shown.stdout + shown.stderr

@@ -11,12 +11,13 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from status_env import HEALTH_THRESHOLD
 
 from alerts_env import Airflow  # isort: skip (on the path once status_env is imported)
 from slack_web_api import TOKEN, SlackWebApi  # isort: skip
-from support import DAGYARD, copy_example_repo, free_port
+from support import DAGYARD, copy_example_repo, free_port, start_dev
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -238,3 +239,25 @@ def test_unreachable_airflow_is_unhealthy_and_usage_errors_exit_2(local, tmp_pat
     assert nothing.returncode == 2
     assert "no Airflow to look at" in nothing.stderr
     assert "start `dagyard dev`" in nothing.stderr
+
+
+def test_jobs_of_an_earlier_killed_dagyard_dev_are_shown_but_not_counted(tmp_path):
+    repo = copy_example_repo(tmp_path / "repo")
+    first = start_dev(repo)
+    tree = [psutil.Process(first.process.pid), *psutil.Process(first.process.pid).children(True)]
+    for process in tree:  # a crash: nothing is stopped cleanly, the jobs stay "running"
+        process.kill()
+    psutil.wait_procs(tree, timeout=30)
+    second = start_dev(repo)
+    try:
+        code, report = status_json(repo, "--no-db")
+        leftovers = [j for j in report["jobs"] if j["leftover"]]
+        current = [j for j in report["jobs"] if not j["leftover"]]
+        assert code == 0, report["problems"]
+        assert leftovers, report["jobs"]
+        assert {j["component"] for j in current} == {"scheduler", "dag_processor"}
+        assert all(j["alive"] for j in current)
+        text = status(repo, "--no-db").stdout
+        assert "an earlier dagyard dev's, not counted" in text
+    finally:
+        second.stop()

@@ -24,7 +24,7 @@ UrlOption = Annotated[
     str | None,
     typer.Option(
         "--airflow-url",
-        help="Airflow's URL (default: [alerts] airflow_url, else the running `dagyard dev`).",
+        help="Airflow's URL (default: \\[alerts] airflow_url, else the running `dagyard dev`).",
     ),
 ]
 

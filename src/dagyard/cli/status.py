@@ -57,7 +57,9 @@ def status_command(
     ] = False,
     state_file: Annotated[
         Path | None,
-        typer.Option("--state-file", help="The alerter's state file (default: [alerts])."),
+        typer.Option(
+            "--state-file", help="The alerter's state file (default: \\[alerts] state_file)."
+        ),
     ] = None,
     alerter_late: Annotated[
         str,
@@ -254,7 +256,7 @@ def _work(result: gathering.Status) -> None:
 def _alerter(alerter: gathering.Alerter | None) -> None:
     console.print("\n[bold]Alerter[/]")
     if alerter is None:
-        console.print("  no state file configured ([alerts] state_file)")
+        console.print("  no state file configured (\\[alerts] state_file)")
         return
     if not alerter.found:
         console.print(

@@ -308,8 +308,8 @@ class DevSession:
             killed = self.group.stop()
         for sock in self._sockets:
             sock.close()
-        self.workspace.state_file.unlink(missing_ok=True)
-        if self._lock is not None:
+        if self._lock is not None:  # only the session holding the lock owns the state file
+            self.workspace.state_file.unlink(missing_ok=True)
             self._lock.close()
         return killed
 
