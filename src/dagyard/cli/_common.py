@@ -79,3 +79,13 @@ def parse_duration(text: str, option: str) -> float:
             code=EXIT_USAGE,
         )
     return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def require_postgres_url(db: str | None) -> None:
+    """Exit 2 unless `--db` is empty or a PostgreSQL URL."""
+    if db and not db.startswith(("postgresql://", "postgres://", "postgresql+psycopg2://")):
+        fail(
+            f"--db must be a PostgreSQL URL, got {db!r}",
+            "example: postgresql://localhost/airflow",
+            code=EXIT_USAGE,
+        )

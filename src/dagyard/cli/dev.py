@@ -24,6 +24,7 @@ from dagyard.cli._common import (
     fail,
     open_project,
     relative,
+    require_postgres_url,
 )
 from dagyard.dev import control
 from dagyard.dev.client import LocalApi
@@ -65,12 +66,7 @@ def dev_command(
     if ctx.invoked_subcommand is not None:
         return
     config = open_project(project)
-    if db and not db.startswith(("postgresql://", "postgres://", "postgresql+psycopg2://")):
-        fail(
-            f"--db must be a PostgreSQL URL, got {db!r}",
-            "example: postgresql://localhost/airflow",
-            code=EXIT_USAGE,
-        )
+    require_postgres_url(db)
     options = DevOptions(
         port=port or config.dev.port, parse_all=all_folders, db_url=db, reset=reset
     )

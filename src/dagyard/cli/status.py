@@ -23,12 +23,11 @@ from dagyard import status as gathering
 from dagyard.airflow_env import LocalOptions, local_env
 from dagyard.cli._common import (
     EXIT_FAILED,
-    EXIT_USAGE,
     ProjectOption,
     console,
-    fail,
     open_project,
     parse_duration,
+    require_postgres_url,
 )
 from dagyard.cli._target import UrlOption, airflow_target
 from dagyard.config import Config
@@ -74,12 +73,7 @@ def status_command(
     window_seconds = parse_duration(window, "--window")
     late_seconds = parse_duration(alerter_late, "--alerter-late")
     config = open_project(project)
-    if db and not db.startswith(("postgresql://", "postgres://", "postgresql+psycopg2://")):
-        fail(
-            f"--db must be a PostgreSQL URL, got {db!r}",
-            "example: postgresql://localhost/airflow",
-            code=EXIT_USAGE,
-        )
+    require_postgres_url(db)
     target = airflow_target(config, airflow_url, "look at")
     database_env, where = (None, "") if no_db else _database(config, target.local, db)
     waiting = console.status(f"Reading Airflow at {target.url}")
