@@ -37,10 +37,14 @@ class Target(NamedTuple):
     local: RunningState | None
 
 
-def airflow_target(config: Config, airflow_url: str | None, what: str) -> Target:
+def airflow_target(
+    config: Config, airflow_url: str | None, what: str, *, silent_if_down: bool = False
+) -> Target:
     """Resolve URL and token as described above, or exit 2 saying what to set.
 
-    `what` completes "no Airflow to ..." in the error (e.g. "read failures from").
+    `what` completes "no Airflow to ..." in the error (e.g. "read failures from"). An Airflow
+    that does not answer when a local token is needed exits 1, unless `silent_if_down`: then
+    the token is empty and the caller reports the Airflow as unreachable itself.
     """
     url = airflow_url or config.alerts.airflow_url
     running = read_running_state(Workspace(config.root))
@@ -55,16 +59,18 @@ def airflow_target(config: Config, airflow_url: str | None, what: str) -> Target
         url = running.url
     url = url.rstrip("/")
     local = running if running is not None and running.url.rstrip("/") == url else None
-    token = os.environ.get(AIRFLOW_TOKEN_ENV, "") or _local_token(url)
+    token = os.environ.get(AIRFLOW_TOKEN_ENV, "") or _local_token(url, silent_if_down)
     return Target(url, token, local)
 
 
-def _local_token(url: str) -> str:
+def _local_token(url: str, silent_if_down: bool) -> str:
     """A token from a local Airflow that treats every request as an admin (`dagyard dev`)."""
     api = LocalApi(url)
     try:
         return api.token()
     except httpx.TransportError as error:
+        if silent_if_down:
+            return ""
         fail(
             f"Airflow at {url} does not answer ({error.__class__.__name__})",
             "check that it is running (`dagyard dev status` for the one on this laptop)",

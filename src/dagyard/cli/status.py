@@ -74,7 +74,7 @@ def status_command(
     late_seconds = parse_duration(alerter_late, "--alerter-late")
     config = open_project(project)
     require_postgres_url(db)
-    target = airflow_target(config, airflow_url, "look at")
+    target = airflow_target(config, airflow_url, "look at", silent_if_down=True)
     database_env, where = (None, "") if no_db else _database(config, target.local, db)
     waiting = console.status(f"Reading Airflow at {target.url}")
     with contextlib.nullcontext() if as_json else waiting:
