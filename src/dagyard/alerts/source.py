@@ -73,6 +73,9 @@ class DagInfo(NamedTuple):
 class AirflowSource:
     """A small REST API v2 client: paged reads with a bearer token, plain errors."""
 
+    # who needs the token, in the error that says it was refused
+    reader = "the alerter"
+
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0):
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
@@ -95,7 +98,7 @@ class AirflowSource:
         if response.status_code in (401, 403):
             raise SourceError(
                 f"Airflow at {self.base_url} refused the token (HTTP {response.status_code}); "
-                "give the alerter a valid service-account token with read access to all DAGs"
+                f"give {self.reader} a valid service-account token with read access to all DAGs"
             )
         if response.status_code >= 400:
             raise SourceError(

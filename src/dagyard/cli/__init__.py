@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "secrets": ("secrets", "app", "group"),
     "rbac": ("rbac", "app", "group"),
     "audit": ("audit", "audit_command", "command"),
+    "status": ("status", "status_command", "command"),
     "migrate": ("migrate", "migrate_command", "command"),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -63,3 +64,28 @@ def relative(path: Path | str, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str, option: str) -> float:
+    """`30s`, `10m`, `24h`, `7d` or a number of seconds -> seconds; exits 2 on anything else."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
+    if not match or float(match.group(1)) <= 0:
+        fail(
+            f"{option} {text!r} is not a duration",
+            "write it like 30s, 10m, 24h or 7d",
+            code=EXIT_USAGE,
+        )
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def require_postgres_url(db: str | None) -> None:
+    """Exit 2 unless `--db` is empty or a PostgreSQL URL."""
+    if db and not db.startswith(("postgresql://", "postgres://", "postgresql+psycopg2://")):
+        fail(
+            f"--db must be a PostgreSQL URL, got {db!r}",
+            "example: postgresql://localhost/airflow",
+            code=EXIT_USAGE,
+        )

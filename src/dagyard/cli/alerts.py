@@ -7,17 +7,15 @@ reached or refused (what is pending is sent by the next cycle); 2 usage or confi
 from __future__ import annotations
 
 import os
-import re
 import signal
 import threading
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from dagyard.alerts.cycle import CycleResult, run_cycle
-from dagyard.alerts.settings import AIRFLOW_TOKEN_ENV, SLACK_TOKEN_ENV, AlertSettings, settings_from
+from dagyard.alerts.settings import SLACK_TOKEN_ENV, AlertSettings, settings_from
 from dagyard.alerts.state import Store
 from dagyard.cli._common import (
     EXIT_FAILED,
@@ -27,21 +25,13 @@ from dagyard.cli._common import (
     err_console,
     fail,
     open_project,
+    parse_duration,
 )
+from dagyard.cli._target import UrlOption, airflow_target
 from dagyard.config import Config
-from dagyard.dev.client import LocalApi
-from dagyard.dev.session import read_running_state
-from dagyard.workspace import Workspace
 
 app = typer.Typer(help="Send failed tasks and broken DAG files to their owners on Slack.")
 
-UrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--airflow-url",
-        help="Airflow's URL (default: [alerts] airflow_url, else the running `dagyard dev`).",
-    ),
-]
 StateOption = Annotated[
     Path | None,
     typer.Option("--state-file", help="Where the alerter remembers what it sent."),
@@ -106,27 +96,11 @@ def status_command(project: ProjectOption = None, state_file: StateOption = None
 
 def parse_interval(text: str) -> float:
     """`10m`, `30s`, `1h` or a number of seconds -> seconds; exits 2 on anything else."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
-    if not match or float(match.group(1)) <= 0:
-        fail(f"--every {text!r} is not a duration", "write it like 10m, 30s or 1h", code=EXIT_USAGE)
-    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+    return parse_duration(text, "--every")
 
 
 def _settings(config: Config, airflow_url: str | None, state_file: Path | None) -> AlertSettings:
-    url = airflow_url or config.alerts.airflow_url
-    token = os.environ.get(AIRFLOW_TOKEN_ENV, "")
-    if not url:
-        running = read_running_state(Workspace(config.root))
-        if running is None:
-            fail(
-                "no Airflow to read failures from",
-                "set [alerts] airflow_url in dagyard.toml (and a service-account token in "
-                f"${AIRFLOW_TOKEN_ENV}), pass --airflow-url, or start `dagyard dev`",
-                code=EXIT_USAGE,
-            )
-        url = running.url
-    if not token:
-        token = _local_token(url)
+    target = airflow_target(config, airflow_url, "read failures from")
     if not os.environ.get(SLACK_TOKEN_ENV):
         fail(
             f"no Slack bot token: ${SLACK_TOKEN_ENV} is not set",
@@ -134,22 +108,9 @@ def _settings(config: Config, airflow_url: str | None, state_file: Path | None) 
             "channels:read, channels:history)",
             code=EXIT_USAGE,
         )
-    return settings_from(config, airflow_url=url, airflow_token=token, state_file=state_file)
-
-
-def _local_token(url: str) -> str:
-    """A token from a local Airflow that treats every request as an admin (`dagyard dev`)."""
-    api = LocalApi(url)
-    try:
-        return api.token()
-    except httpx.HTTPError:
-        fail(
-            f"no token for Airflow at {url}",
-            f"set ${AIRFLOW_TOKEN_ENV} to a service-account token for that Airflow",
-            code=EXIT_USAGE,
-        )
-    finally:
-        api.close()
+    return settings_from(
+        config, airflow_url=target.url, airflow_token=target.token, state_file=state_file
+    )
 
 
 def _report(result: CycleResult) -> None:

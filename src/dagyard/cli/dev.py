@@ -1,16 +1,22 @@
-"""`dagyard dev`: a native local Airflow 3 with one-second feedback; `dagyard dev token`."""
+"""`dagyard dev`: a native local Airflow 3 with one-second feedback; and the commands for the
+one already running (maybe in another terminal): `token`, `status`, `stop`, `logs`."""
 
 from __future__ import annotations
 
+import difflib
 import time
 from pathlib import Path
 from typing import Annotated
 
+import httpx
+import psutil
 import typer
 from rich.markup import escape
+from rich.table import Table
 from watchfiles import Change, watch
 
 from dagyard.cli._common import (
+    EXIT_FAILED,
     EXIT_USAGE,
     ProjectOption,
     console,
@@ -18,7 +24,9 @@ from dagyard.cli._common import (
     fail,
     open_project,
     relative,
+    require_postgres_url,
 )
+from dagyard.dev import control
 from dagyard.dev.client import LocalApi
 from dagyard.dev.session import (
     DevError,
@@ -58,12 +66,7 @@ def dev_command(
     if ctx.invoked_subcommand is not None:
         return
     config = open_project(project)
-    if db and not db.startswith(("postgresql://", "postgres://", "postgresql+psycopg2://")):
-        fail(
-            f"--db must be a PostgreSQL URL, got {db!r}",
-            "example: postgresql://localhost/airflow",
-            code=EXIT_USAGE,
-        )
+    require_postgres_url(db)
     options = DevOptions(
         port=port or config.dev.port, parse_all=all_folders, db_url=db, reset=reset
     )
@@ -167,3 +170,150 @@ def token_command(project: ProjectOption = None) -> None:
         print(api.token())
     finally:
         api.close()
+
+
+@app.command("status")
+def status_command(project: ProjectOption = None) -> None:
+    """Show the `dagyard dev` running for this project (e.g. in another terminal).
+
+    Exits 1 when none is running, or when a component or the API is down.
+    """
+    config = open_project(project)
+    workspace = Workspace(config.root)
+    running = read_running_state(workspace)
+    if running is None:
+        console.print("No dagyard dev is running for this project.")
+        console.print(f"[dim]Start one with `dagyard dev` in {escape(str(config.root))}.[/]")
+        raise typer.Exit(EXIT_FAILED)
+    since = psutil.Process(running.pid).create_time()
+    minutes = (time.time() - since) / 60
+    console.print(
+        f"[green]●[/] dagyard dev is running → [bold]{running.url}[/]  "
+        f"[dim](pid {running.pid}, for {minutes:.0f} min, database "
+        f"{escape(running.db_url or str(workspace.db_file))})[/]"
+    )
+    states = control.component_states(workspace, running)
+    table = Table(title="Components", title_justify="left")
+    for column in ("component", "pid", "state", "memory (PSS)", "log"):
+        table.add_column(column, justify="left" if column in ("component", "log") else "right")
+    for state in states:
+        table.add_row(
+            state.name,
+            str(state.pid),
+            "[green]running[/]" if state.running else "[red]stopped[/]",
+            f"{state.memory_mb:,.0f} MB" if state.memory_mb else "",
+            relative(state.log_file, config.root),
+        )
+    console.print(table)
+    healthy = all(state.running for state in states)
+    api = LocalApi(running.url)
+    try:
+        health = api.health()
+    except httpx.HTTPError as error:
+        console.print(
+            f"[red]✗[/] The API at {running.url} does not answer ({type(error).__name__})."
+        )
+        healthy = False
+    else:
+        parts = [
+            f"{name.replace('_', ' ')} {(health.get(name) or {}).get('status') or 'not started'}"
+            for name in ("metadatabase", "scheduler", "dag_processor", "triggerer")
+        ]
+        console.print(f"API health: {', '.join(parts)}")
+    finally:
+        api.close()
+    console.print(
+        "[dim]Logs: `dagyard dev logs \\[component] \\[--follow]` · stop: `dagyard dev stop` · "
+        "the admin view: `dagyard status`[/]"
+    )
+    if not healthy:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command("stop")
+def stop_command(
+    project: ProjectOption = None,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=1, help="Seconds to wait before killing what is left."),
+    ] = 30.0,
+) -> None:
+    """Stop the `dagyard dev` running for this project, and every process it started."""
+    config = open_project(project)
+    workspace = Workspace(config.root)
+    running = read_running_state(workspace)
+    if running is None:
+        console.print("Nothing to stop: no dagyard dev is running for this project.")
+        return
+    with console.status(f"Stopping dagyard dev (pid {running.pid}, {running.url})"):
+        result = control.stop(workspace, running, timeout=timeout)
+    if result.left:
+        fail(
+            f"these processes of dagyard dev are still running: {result.left}",
+            "they could not be killed; stop them with `kill -9 PID` as their owner",
+        )
+    how = "" if result.graceful else f" (it did not stop within {timeout:.0f} s and was killed)"
+    killed = f"; {len(result.killed)} leftover process(es) killed" if result.killed else ""
+    console.print(
+        f"[green]✔[/] Stopped dagyard dev (pid {result.pid}){how}{killed}; "
+        f"none of its {result.processes} processes is left running."
+    )
+
+
+@app.command("logs")
+def logs_command(
+    component: Annotated[
+        str | None,
+        typer.Argument(help="scheduler, dag-processor, api-server, triggerer, ... (default: all)"),
+    ] = None,
+    project: ProjectOption = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new lines until dev stops.")
+    ] = False,
+    lines: Annotated[int, typer.Option("--lines", "-n", min=0, help="Lines to show first.")] = 40,
+) -> None:
+    """Show the logs of `dagyard dev`'s components (of the running or the last session)."""
+    config = open_project(project)
+    workspace = Workspace(config.root)
+    files = control.log_files(workspace)
+    if component is not None:
+        if component not in files:
+            known = ", ".join(files) or "none yet"
+            guess = difflib.get_close_matches(component, list(files), n=1)
+            fail(
+                f"no log of a component called {component!r} (known: {known})",
+                f"did you mean `{guess[0]}`?" if guess else "run `dagyard dev` once first",
+                code=EXIT_USAGE,
+            )
+        files = {component: files[component]}
+    if not files:
+        fail(
+            f"dagyard dev has not written any log in {control.log_dir(workspace)} yet",
+            "start it with `dagyard dev`",
+        )
+    running = read_running_state(workspace)
+    if running is None:
+        console.print("[dim]No dagyard dev is running; these are the last session's logs.[/]")
+    several = len(files) > 1
+    offsets = control.sizes(files)
+    for name, path in files.items():
+        if several and not follow:
+            console.print(f"[bold]── {name}[/] [dim]({relative(path, config.root)})[/]")
+        for line in control.last_lines(path, lines):
+            _log_line(name, line, several and follow)
+    if follow and running is not None:
+        try:
+            control.follow(
+                files,
+                lambda name, line: _log_line(name, line, several),
+                lambda: read_running_state(workspace) is not None,
+                offsets,
+            )
+        except KeyboardInterrupt:
+            return
+        console.print("[dim]dagyard dev stopped.[/]")
+
+
+def _log_line(name: str, line: str, prefixed: bool) -> None:
+    text = f"[dim]{name} |[/] {escape(line)}" if prefixed else escape(line)
+    console.print(text)

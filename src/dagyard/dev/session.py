@@ -51,12 +51,18 @@ class DevOptions(NamedTuple):
 
 
 class RunningState(NamedTuple):
-    """What a running session publishes in `.dagyard/dev.json` for other commands."""
+    """What a running session publishes in `.dagyard/dev.json` for other commands.
+
+    `components` maps each Airflow component it started to its pid; `db_url` is the
+    PostgreSQL database given with `--db` (None: the project's SQLite file).
+    """
 
     pid: int
     url: str
     port: int
     session: str
+    components: dict[str, int] | None = None
+    db_url: str | None = None
 
 
 def read_running_state(workspace: Workspace) -> RunningState | None:
@@ -283,7 +289,14 @@ class DevSession:
     def publish(self) -> None:
         """Tell other commands (`dagyard dev token`) how to reach this session."""
         assert self.group is not None
-        state = RunningState(os.getpid(), self.url, self.options.port, self.group.session)
+        state = RunningState(
+            os.getpid(),
+            self.url,
+            self.options.port,
+            self.group.session,
+            dict(self.group.children),
+            self.options.db_url,
+        )
         write_private(self.workspace.state_file, json.dumps(state._asdict()) + "\n")
 
     def stop(self) -> list[int]:
@@ -295,8 +308,8 @@ class DevSession:
             killed = self.group.stop()
         for sock in self._sockets:
             sock.close()
-        self.workspace.state_file.unlink(missing_ok=True)
-        if self._lock is not None:
+        if self._lock is not None:  # only the session holding the lock owns the state file
+            self.workspace.state_file.unlink(missing_ok=True)
             self._lock.close()
         return killed
 
