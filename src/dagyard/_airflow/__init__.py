@@ -1,0 +1,1 @@
+"""Every use of an Airflow name that is not part of its public interface, one adapter per area."""
