@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,6 +120,22 @@ class Project:
             with admin.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
             admin.close()
+
+
+@contextmanager
+def cleanup_project(
+    folder: Path, dialect: str, kind: type[Project] = Project, batch_size: int = 5000
+) -> Iterator[Project]:
+    """The example repository with a 14-day `[cleanup]` retention and its metadata DB on
+    `dialect`; the PostgreSQL database is dropped afterwards."""
+    repo = support.copy_example_repo(folder / "dag-repo")
+    with (repo / "dagyard.toml").open("a") as toml:
+        toml.write(f"\n[cleanup]\nretention_days = 14\nbatch_size = {batch_size}\n")
+    project = kind(repo, dialect)
+    try:
+        yield project
+    finally:
+        project.drop()
 
 
 def scheduler_runs_a_dag(project: Project, dag_id: str = "hello_taskflow") -> str:

@@ -9,9 +9,9 @@ and 3 days ago; one daily run per day for the last 35 days, each run (and its ta
 on the version current that day. The last run of each version was cleared and re-run on the
 next version, so its task instances point at the new version while the run
 (`created_dag_version_id`) and the earlier try (`task_instance_history`) point at the old one.
-`hello_taskflow` (the example repository's real file, the last version as written) is one of
-them. One DAG, `retired_versions`, was last parsed 40 days ago and last ran 30 days ago.
-Prints a JSON summary: the version ids by DAG and age.
+Each run also has an audit-log row. `hello_taskflow` (the example repository's real file, the
+last version as written) is one of them. One DAG, `retired_versions`, was last parsed 40 days
+ago and last ran 30 days ago. Prints a JSON summary: the version ids by DAG, oldest first.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def main(spec: dict) -> dict:
         for dag_id, version_id in rows:
             versions.setdefault(dag_id, []).append(str(version_id))
 
-    counts = {"dag_runs": 0, "task_instances": 0, "task_instance_history": 0}
+    counts = {"dag_runs": 0, "task_instances": 0, "task_instance_history": 0, "log": 0}
 
     def change_hello(dag, index):
         last = index == len(VERSION_DAYS) - 1
@@ -152,6 +152,7 @@ def _source(folder: Path, dag_id: str) -> str:
 def _add_run(session, counts, dag_id, start, version, tasks) -> str:
     """One successful daily run started at `start` on `version`; returns its run id."""
     from airflow.models.dagrun import DagRun
+    from airflow.models.log import Log
     from airflow.models.taskinstance import TaskInstance
 
     run_id = f"scheduled__{start.isoformat()}"
@@ -173,6 +174,11 @@ def _add_run(session, counts, dag_id, start, version, tasks) -> str:
         },
     )
     counts["dag_runs"] += 1
+    session.execute(
+        Log.__table__.insert(),
+        {"dttm": start, "dag_id": dag_id, "run_id": run_id, "event": "running", "owner": "seed"},
+    )
+    counts["log"] += 1
     for task_id in tasks:
         session.execute(
             TaskInstance.__table__.insert(),

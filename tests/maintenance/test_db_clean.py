@@ -11,9 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from metadata_db import Project, scheduler_runs_a_dag
-
-import support
+from metadata_db import Project, cleanup_project, scheduler_runs_a_dag
 
 SEED = Path(__file__).resolve().parents[1] / "alerts" / "seed_airflow_db.py"
 
@@ -27,12 +25,8 @@ class Seeded(Project):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Seeded]:
-    repo = support.copy_example_repo(tmp_path / "dag-repo")
-    with (repo / "dagyard.toml").open("a") as toml:
-        toml.write("\n[cleanup]\nretention_days = 14\nbatch_size = 5000\n")
-    project = Seeded(repo, request.param)
-    project.cutoff = project.now - timedelta(days=14)
-    try:
+    with cleanup_project(tmp_path, request.param, Seeded) as project:
+        project.cutoff = project.now - timedelta(days=14)
         history = project.seed(
             dags=700,
             runs_per_dag=30,
@@ -58,8 +52,6 @@ def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Seeded]:
             run_type="manual",
         )
         yield project
-    finally:
-        project.drop()
 
 
 @pytest.mark.timeout(900)
