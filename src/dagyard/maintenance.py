@@ -7,6 +7,10 @@ reports. On top of what `airflow db clean` does:
 * a retention per table (`[cleanup] tables = {log = 30}`), else `retention_days`;
 * a dry-run summary (rows per table) always comes first;
 * the latest run of every DAG is kept with its task instances, whatever its age or type;
+* a DAG version stays while a kept run, task instance or earlier try points at it, and a DAG
+  row stays while the DAG has runs (Airflow 3.3 deletes the first and fails on the second);
+* tables dagyard adds no filter to are cleaned by Airflow's public `run_cleanup`; the others
+  through `dagyard._airflow.db_cleanup`, the adapter for the private parts;
 * rows are moved and deleted in batches (one short transaction each), and every archive table
   it creates is dropped, or exported to CSV and then dropped: no `_airflow_deleted__*` left;
 * the report says what was removed per table (cascades included), how fast, and the longest

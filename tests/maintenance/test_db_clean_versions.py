@@ -94,12 +94,12 @@ def test_clean_keeps_every_referenced_version_and_the_dag_still_runs(versioned: 
     assert versioned.dangling() == dict.fromkeys(REFERENCES, 0)
     assert versioned.runs_without_version() == 0
 
-    old_logs = "SELECT count(*) FROM log WHERE event = 'running' AND dttm < :cutoff"
-    cutoff = versioned.now - timedelta(days=14)
-    assert versioned.scalar(old_logs, cutoff=cutoff) > 0
-    logs_kept = versioned.scalar(
-        "SELECT count(*) FROM log WHERE event = 'running' AND dttm >= :cutoff", cutoff=cutoff
-    )
+    # one audit-log row per daily run; the run 14 days ago sits on the cut-off, so count clear of it
+    old_logs = "SELECT count(*) FROM log WHERE event = 'running' AND dttm < :t"
+    new_logs = "SELECT count(*) FROM log WHERE event = 'running' AND dttm >= :t"
+    old, new = versioned.now - timedelta(days=14.5), versioned.now - timedelta(days=13.5)
+    assert versioned.scalar(old_logs, t=old) > 0
+    logs_kept = versioned.scalar(new_logs, t=new)
 
     exported = versioned.repo / "removed-rows"
     result = versioned.clean("--yes", "--export", str(exported))
@@ -111,13 +111,8 @@ def test_clean_keeps_every_referenced_version_and_the_dag_still_runs(versioned: 
     # both keep the removed rows as CSV
     files = {path.name.split("__")[1] for path in exported.glob("*.csv")}
     assert {"log", "task_instance", "dag_run", "dag_version"} <= files
-    assert versioned.scalar(old_logs, cutoff=cutoff) == 0
-    assert (
-        versioned.scalar(
-            "SELECT count(*) FROM log WHERE event = 'running' AND dttm >= :cutoff", cutoff=cutoff
-        )
-        == logs_kept
-    )
+    assert versioned.scalar(old_logs, t=old) == 0
+    assert versioned.scalar(new_logs, t=new) == logs_kept
 
     assert versioned.foreign_key_errors() == []
     assert versioned.dangling() == dict.fromkeys(REFERENCES, 0)
