@@ -7,6 +7,10 @@ reports. On top of what `airflow db clean` does:
 * a retention per table (`[cleanup] tables = {log = 30}`), else `retention_days`;
 * a dry-run summary (rows per table) always comes first;
 * the latest run of every DAG is kept with its task instances, whatever its age or type;
+* a DAG version stays while a kept run, task instance or earlier try points at it, and a DAG
+  row stays while the DAG has runs (Airflow 3.3 deletes the first and fails on the second);
+* tables dagyard adds no filter to are cleaned by Airflow's public `run_cleanup`; the others
+  through `dagyard._airflow.db_cleanup`, the adapter for the private parts;
 * rows are moved and deleted in batches (one short transaction each), and every archive table
   it creates is dropped, or exported to CSV and then dropped: no `_airflow_deleted__*` left;
 * the report says what was removed per table (cascades included), how fast, and the longest
@@ -29,15 +33,31 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 ARCHIVE_PREFIX = "_airflow_deleted__"
-# Tables whose rows belong to a DAG run; rows of each DAG's latest run are never removed.
-RUN_TABLES = ("task_instance", "task_instance_history", "xcom")
+# Filters dagyard adds to Airflow's own, in SQL on `base`, the alias Airflow gives the table.
 LATEST_RUNS = (
     "SELECT d.dag_id, d.run_id FROM dag_run d WHERE (d.dag_id, d.run_after) IN "
     "(SELECT l.dag_id, max(l.run_after) FROM dag_run l GROUP BY l.dag_id)"
 )
 # Uncorrelated, so the database computes the ~700 latest runs once (a hashed anti-join).
-KEEP_LATEST_RUN_ROWS = f"(base.dag_id, base.run_id) NOT IN ({LATEST_RUNS})"
 KEEP_LATEST_RUN = f"(base.dag_id, base.run_id) NOT IN ({LATEST_RUNS})"
+# Airflow keeps a DAG version only while a task instance points at it. A run
+# (`created_dag_version_id`, set to NULL on delete) or an earlier try of a task
+# (`task_instance_history`, no foreign key) that survives the clean-up points at it too.
+KEEP_REFERENCED_VERSION = [
+    "NOT EXISTS (SELECT 1 FROM dag_run r WHERE r.created_dag_version_id = base.id)",
+    "NOT EXISTS (SELECT 1 FROM task_instance_history h WHERE h.dag_version_id = base.id)",
+]
+# Deleting a DAG row deletes its versions, which the runs kept above still point at (a
+# foreign-key error), and leaves its runs without a DAG: a DAG with runs stays.
+KEEP_DAG_WITH_RUNS = "NOT EXISTS (SELECT 1 FROM dag_run r WHERE r.dag_id = base.dag_id)"
+EXTRA_FILTERS = {
+    "task_instance": [KEEP_LATEST_RUN],
+    "task_instance_history": [KEEP_LATEST_RUN],
+    "xcom": [KEEP_LATEST_RUN],
+    "dag_run": [KEEP_LATEST_RUN],
+    "dag_version": KEEP_REFERENCED_VERSION,
+    "dag": [KEEP_DAG_WITH_RUNS],
+}
 
 
 class CleanError(Exception):
@@ -128,49 +148,26 @@ def result_from(answer: dict[str, Any]) -> CleanResult:
 # --- in the child process (Airflow imported) ------------------------------------------------
 
 
-def _configs(spec: dict[str, Any]) -> list[tuple[str, Any, datetime]]:
-    """(table, Airflow's table config with our filters, cut-off) in a safe order."""
-    from airflow.utils import db_cleanup
+class _Table(NamedTuple):
+    name: str
+    config: Any  # Airflow's clean-up settings for the table, with dagyard's filters
+    before: datetime
+    public: bool  # Airflow's run_cleanup can clean it (no dagyard filter on it or its dependents)
+
+
+def _tables(spec: dict[str, Any]) -> list[_Table]:
+    """The tables to clean, dependents first (the order Airflow cleans them in)."""
     from sqlalchemy import text
 
-    names, configs = db_cleanup._effective_table_names(table_names=spec.get("tables") or None)
+    from dagyard._airflow import db_cleanup
+
     chosen = []
-    for name in names:
-        config = configs[name]
+    for name in db_cleanup.table_order(spec.get("tables")):
         before = datetime.fromisoformat(spec["cutoffs"].get(name, spec["cutoffs"]["*"]))
-        filters = list(config.extra_filters or [])
-        if name in RUN_TABLES:
-            filters.append(text(KEEP_LATEST_RUN_ROWS))
-        if name == "dag_run":
-            filters.append(text(KEEP_LATEST_RUN))
-        copy = db_cleanup._TableConfig(
-            **{
-                field: getattr(config, field)
-                for field in (
-                    "table_name",
-                    "recency_column_name",
-                    "extra_columns",
-                    "dag_id_column_name",
-                    "keep_last",
-                    "keep_last_filters",
-                    "keep_last_group_by",
-                    "dependent_tables",
-                    "skip_if_referenced",
-                    "referenced_pk_column",
-                )
-            },
-            extra_filters=filters,
-        )
-        chosen.append((name, copy, before))
+        filters = [text(sql) for sql in EXTRA_FILTERS.get(name, [])]
+        public = not set(db_cleanup.table_order([name])) & set(EXTRA_FILTERS)
+        chosen.append(_Table(name, db_cleanup.table_config(name, filters), before, public))
     return chosen
-
-
-def _query(config: Any, before: datetime, session: Any) -> Any:
-    from airflow.utils import db_cleanup
-
-    return db_cleanup._build_query(
-        **{**config.__dict__, "clean_before_timestamp": before}, session=session
-    )
 
 
 def _count(session: Any, query: Any) -> int:
@@ -195,20 +192,82 @@ def worker_plan(spec: dict[str, Any]) -> dict[str, Any]:
     """Dry run: rows per table that the clean-up would remove."""
     from airflow.utils.session import create_session
 
+    from dagyard._airflow import db_cleanup
+
     plan = []
     with create_session() as session:
         existing = _existing(session)
-        for name, config, before in _configs(spec):
-            if name in existing:
-                rows = _count(session, _query(config, before, session))
-                plan.append({"table": name, "before": before.isoformat(), "rows": rows})
+        for table in _tables(spec):
+            if table.name in existing:
+                query = db_cleanup.old_rows(table.config, table.before, session)
+                rows = _count(session, query)
+                plan.append({"table": table.name, "before": table.before.isoformat(), "rows": rows})
     return {"plan": plan}
+
+
+def _clean_table(table: _Table, spec: dict[str, Any], session: Any) -> int:
+    """Remove the old rows of one table; return how many the dry run counted."""
+    from airflow.utils.db_cleanup import run_cleanup
+
+    from dagyard._airflow import db_cleanup
+
+    query = db_cleanup.old_rows(table.config, table.before, session)
+    planned = _count(session, query)
+    session.commit()
+    if not planned:
+        return 0
+    keep_archive = bool(spec.get("export_dir"))
+    if table.public:
+        run_cleanup(
+            clean_before_timestamp=table.before,
+            table_names=[table.name],
+            confirm=False,
+            skip_archive=not keep_archive,
+            batch_size=spec["batch_size"],
+            error_on_cleanup_failure=True,
+            session=session,
+        )
+    else:
+        db_cleanup.move_and_delete(
+            query,
+            table.config,
+            keep_archive=keep_archive,
+            batch_size=spec["batch_size"],
+            session=session,
+        )
+    session.commit()
+    return planned
+
+
+def _export_archives(name: str, folder: Path, session: Any) -> list[str]:
+    """Save the archive tables of `name` (and its dependents) as CSV, then drop them."""
+    from airflow.utils.db_cleanup import export_archived_records
+    from sqlalchemy import text
+
+    from dagyard._airflow import db_cleanup
+
+    folder.mkdir(parents=True, exist_ok=True)
+    prefixes = tuple(f"{ARCHIVE_PREFIX}{t}__" for t in db_cleanup.table_order([name]))
+    archives = sorted(t for t in _existing(session) if t.startswith(prefixes))
+    if not archives:
+        return []
+    export_archived_records(
+        export_format="csv",
+        output_path=str(folder),
+        table_names=[name],
+        drop_archives=False,
+        needs_confirm=False,
+        session=session,
+    )
+    for archive in archives:  # only ours: Airflow's own `_xcom_archive` from a migration stays
+        session.execute(text(f"DROP TABLE {archive}"))
+    session.commit()
+    return [f"{archive}.csv" for archive in archives]
 
 
 def worker_clean(spec: dict[str, Any]) -> dict[str, Any]:
     """Delete in batches, drop or export the archives, and measure."""
     from airflow.settings import engine
-    from airflow.utils import db_cleanup
     from airflow.utils.session import create_session
     from sqlalchemy import event
 
@@ -240,51 +299,24 @@ def worker_clean(spec: dict[str, Any]) -> dict[str, Any]:
     event.listen(engine, "commit", on_end)
     event.listen(engine, "rollback", on_end)
     export_dir = spec.get("export_dir")
-    skip_archive = not export_dir
     started = time.perf_counter()
     results: list[dict[str, Any]] = []
     exported: list[str] = []
     with create_session() as session:
         existing = _existing(session)
-        chosen = [c for c in _configs(spec) if c[0] in existing]
-        tables = [name for name, _c, _b in chosen]
+        chosen = [table for table in _tables(spec) if table.name in existing]
+        tables = [table.name for table in chosen]
         rows_before = _table_rows(session, tables)
         session.commit()
-        for name, config, before in chosen:
+        for table in chosen:
             table_started = time.perf_counter()
-            query = _query(config, before, session)
-            planned = _count(session, query)
-            session.commit()
-            if planned:
-                db_cleanup._do_delete(
-                    query=query,
-                    orm_model=config.orm_model,
-                    skip_archive=skip_archive,
-                    session=session,
-                    batch_size=spec["batch_size"],
-                )
-            session.commit()
+            planned = _clean_table(table, spec, session)
             if export_dir and planned:
-                Path(export_dir).mkdir(parents=True, exist_ok=True)
-                archives = [
-                    t for t in _existing(session) if t.startswith(f"{ARCHIVE_PREFIX}{name}__")
-                ]
-                for archive in sorted(archives):
-                    db_cleanup._dump_table_to_file(
-                        target_table=archive,
-                        file_path=str(Path(export_dir) / f"{archive}.csv"),
-                        export_format="csv",
-                        session=session,
-                    )
-                    exported.append(f"{archive}.csv")
-                db_cleanup.drop_archived_tables(
-                    table_names=[name], needs_confirm=False, session=session
-                )
-                session.commit()
+                exported += _export_archives(table.name, Path(export_dir), session)
             results.append(
                 {
-                    "table": name,
-                    "before": before.isoformat(),
+                    "table": table.name,
+                    "before": table.before.isoformat(),
                     "planned": planned,
                     "removed": 0,
                     "seconds": round(time.perf_counter() - table_started, 3),

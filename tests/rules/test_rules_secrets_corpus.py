@@ -1,12 +1,52 @@
-"""The secret detector on a corpus: planted secrets are found, Airflow look-alikes are not."""
+"""The secret detector on a corpus: planted secrets are found, Airflow look-alikes are not.
+
+The corpus (secrets_corpus/) holds one DAG-shaped file per case: `secret/` files each hold a
+credential a reviewer would flag, `look_alike/` files hold none. bench/bench_secrets.py scores
+dagyard, detect-secrets and gitleaks on the same files.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from dagyard.rules import hardcoded_secret
 from dagyard.rules.hardcoded_secret import hash_secret, load_baseline, scan_text, write_baseline
+
+CORPUS = Path(__file__).resolve().parent / "secrets_corpus"
+SECRET_FILES = sorted((CORPUS / "secret").glob("*.py"))
+LOOK_ALIKE_FILES = sorted((CORPUS / "look_alike").glob("*.py"))
+# Every corpus file starts with the same four lines (a comment and imports): the case is below.
+HEADER_LINES = 4
+
+
+def test_corpus_is_large_and_balanced():
+    assert len(SECRET_FILES) >= 100 and len(LOOK_ALIKE_FILES) >= 100
+
+
+@pytest.mark.parametrize("path", SECRET_FILES, ids=lambda p: p.stem)
+def test_every_corpus_secret_is_found_on_its_lines(path):
+    found = scan_text(path, path.read_text(encoding="utf-8"))
+    assert found, f"{path.name}: the credential was not found"
+    assert all(s.line > HEADER_LINES and s.file == path for s in found)
+
+
+@pytest.mark.parametrize("path", LOOK_ALIKE_FILES, ids=lambda p: p.stem)
+def test_no_corpus_look_alike_is_reported(path):
+    text = path.read_text(encoding="utf-8")
+    found = scan_text(path, text)
+    lines = text.splitlines()
+    assert found == [], [f"{s.line}: {lines[s.line - 1]} ({s.kind})" for s in found]
+
+
+def test_the_documented_examples_are_found():
+    example = re.search(r"Example\n(.*?)\n\nFix", hardcoded_secret.__doc__, re.S).group(1)
+    lines = [line.strip() for line in example.splitlines() if line.strip()]
+    found = scan_text(Path("dag.py"), "\n".join(lines) + "\n")
+    assert [s.line for s in found] == list(range(1, len(lines) + 1))
+
 
 PLANTED = {
     "stripe": 'API_KEY = "sk_live_51H8xY2eZvKYlo2C9xYz3Ab7q"',

@@ -1,1 +1,2 @@
-"""Adapters around Airflow internals: each module fences one area and has a contract test."""
+"""Every use of an Airflow name that is not part of its public interface, one adapter per area,
+each with a contract test."""

@@ -1,19 +1,31 @@
 """DY130 hardcoded-secret: a password, token, API key or private key is written in the code.
 
 What it does
-    Scans every checked DAG file and the project modules it imports with detect-secrets'
-    detectors (keywords such as `password = "..."`, AWS/GitHub/Slack/Stripe/... key formats,
-    private keys, credentials in URLs, high-entropy strings), then drops what is not a secret
-    in an Airflow repository:
+    Reads every checked DAG file and the project modules it imports, line by line, and reports
+    a line when it holds a credential a reviewer would flag:
 
-    - Jinja references, e.g. `"{{ conn.my_db.password }}"`, `"{{ var.value.api_key }}"`;
-    - look-ups, e.g. `Variable.get("api_key")`, `BaseHook.get_connection("db").password`,
-      `os.environ["TOKEN"]`;
-    - placeholders, e.g. `"changeme"`, `"<your-token>"`, `"${TOKEN}"`, `"xxxx"`, `"***"`;
-    - lines marked `# pragma: allowlist secret` (detect-secrets' own marker);
-    - findings accepted in the secrets baseline file (`[check] secrets_baseline`, by default
-      `.secrets.baseline`, detect-secrets' format; write it with `dagyard check --all
-      --update-baseline`).
+    - a value with a credential's own format: AWS, Google API and OAuth, Slack tokens and
+      webhooks, GitHub, GitLab, Stripe, SendGrid, Twilio, npm, PyPI, OpenAI, Anthropic,
+      Hugging Face, Databricks, Azure keys, JWTs, private keys (detect-secrets' format
+      detectors plus dagyard's own);
+    - a value in a credential's place: `user:password@` in a URL, an `Authorization: Bearer`
+      / `Basic` / `Token` header, an `X-API-Key` header, `?access_token=` in a URL,
+      `IDENTIFIED BY '...'` and `PASSWORD '...'` in SQL, `sshpass -p`, `curl -u user:password`,
+      `mysql -p...`, `--password=`, `PGPASSWORD=` / `export API_TOKEN=` in a command,
+      `password=` / `PWD=` / `AccountKey=` in a connection string, `auth=("user", "password")`;
+    - a string given to a name that says it is a secret: `password = "..."`, `"api_key": "..."`,
+      `token="..."`, `os.environ["API_KEY"] = "..."`, `Variable.set("token", "...")`.
+
+    It leaves alone what only looks like one: Jinja templates (`"{{ conn.db.password }}"`),
+    look-ups (`Variable.get("api_key")`, `conn.password`, `os.environ["TOKEN"]`), `$VARIABLES`
+    and `%(fields)s`, placeholders (`"changeme"`, `"<your-token>"`, `"xxxx"`, `"***"`), names
+    of secrets rather than secrets (`secret_name = "warehouse-password"`, `"DB_PASSWORD"`,
+    `projects/p/secrets/x/versions/latest`, ARNs, vault paths), commit SHAs, checksums and
+    image digests, UUIDs, public keys and certificates, and base64 that decodes to plain text.
+    A random string under a name that says nothing (`X = "3f2c..."`) is not reported. Accepted
+    findings: lines marked `# pragma: allowlist secret` (detect-secrets' own marker) and the
+    secrets baseline file (`[check] secrets_baseline`, by default `.secrets.baseline`,
+    detect-secrets' format; write it with `dagyard check --all --update-baseline`).
 
 Why it matters
     A secret in git is a leaked secret: every clone, fork, CI log and laptop has it, and it
@@ -22,6 +34,8 @@ Why it matters
 Example
     warehouse_password = "Tr0ub4dor&3"
     ENDPOINT = "postgresql://etl:S3cr3t@db.internal:5432/warehouse"
+    headers = {"Authorization": "Bearer 9f3kQ2...Zt"}
+    bash_command = "sshpass -p 'S3cr3t' scp out.csv partner:/in/"
 
 Fix
     Store the value as an Airflow connection or variable (in production in the secrets
@@ -40,24 +54,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard.rules import _secret_patterns
 from dagyard.rules._base import Context, Issue
 
 ID = "DY130"
 NAME = "hardcoded-secret"
 SEVERITY = "error"
 SUMMARY = "a secret is written in the code"
-
-_LOOKUP = re.compile(
-    r"Variable\.get|get_connection|get_variable|\bconn\.|var\.value|var\.json|os\.environ|getenv"
-    r"|\.password\b|secrets?\.get|get_secret|\{\{|\}\}",
-)
-_PLACEHOLDER = re.compile(
-    r"^(?:change[-_ ]?me|changeit|x{3,}|\*{3,}|\.{3,}|-+|_+|<[^>]*>|\$\{[^}]*\}|\{[^}]*\}|%\(.*\)s"
-    r"|your[-_ ].*|(?:my|some|example|dummy|fake|test|sample|placeholder|redacted|secret|password"
-    r"|passwd|token|api[-_]?key|none|null|todo|tbd|stand-in)[-_a-z0-9]*)$",
-    re.I,
-)
-_MASKED = re.compile(r"^[*xX•#]+$")
 
 
 class Secret(NamedTuple):
@@ -69,12 +72,24 @@ class Secret(NamedTuple):
     hashes: tuple[str, ...]
 
 
+# detect-secrets plugins that judge a value by its name or its randomness alone; DY130 judges
+# names and places itself (rules/_secret_patterns.py) and reports no bare random strings.
+_CONTEXT_PLUGINS = {
+    "KeywordDetector",
+    "HexHighEntropyString",
+    "Base64HighEntropyString",
+    "BasicAuthDetector",
+    "IPPublicDetector",
+}
+
+
 @functools.cache
 def _plugins() -> tuple:
+    """detect-secrets' plugins that recognise a credential by its format."""
     from detect_secrets.settings import default_settings, get_plugins
 
     with default_settings():
-        return tuple(get_plugins())
+        return tuple(p for p in get_plugins() if type(p).__name__ not in _CONTEXT_PLUGINS)
 
 
 def warm_up() -> None:
@@ -82,32 +97,28 @@ def warm_up() -> None:
     scan_text(Path("warm_up.py"), 'password = "x"\nurl = "https://a:b@c"\n')
 
 
-def is_false_positive(value: str, line: str) -> bool:
-    """Airflow-aware filters: look-ups, Jinja, placeholders and masked values are not secrets."""
+def line_secrets(line: str, name: str = "dag.py", number: int = 1) -> list[tuple[str, str]]:
+    """`(kind, value)` of every likely credential on one line, look-alikes left out."""
     from detect_secrets.filters import heuristic
 
-    text = value.strip().strip("'\"")
-    if not text or _PLACEHOLDER.match(text) or _MASKED.match(text):
-        return True
-    if "{{" in line and "}}" in line and _inside_jinja(value, line):
-        return True
-    if _LOOKUP.search(line) and f'"{value}"' not in line and f"'{value}'" not in line:
-        return True
-    if re.search(
-        r"(Variable\.get|get_connection|getenv|environ\.get)\(\s*['\"]" + re.escape(value), line
-    ):
-        return True
-    return (
-        heuristic.is_sequential_string(value)
-        or heuristic.is_potential_uuid(value)
-        or heuristic.is_templated_secret(value)
-        or heuristic.is_prefixed_with_dollar_sign(value)
-        or heuristic.is_not_alphanumeric_string(value)
-    )
-
-
-def _inside_jinja(value: str, line: str) -> bool:
-    return any(value in match.group(0) for match in re.finditer(r"\{\{.*?\}\}", line))
+    found = []
+    for plugin in _plugins():
+        try:
+            secrets = plugin.analyze_line(filename=name, line=line, line_number=number)
+        except Exception:
+            continue
+        for secret in secrets or ():
+            value = secret.secret_value or ""
+            if value and not _secret_patterns.is_template(value, line):
+                found.append((secret.type, value))
+    for kind, value in _secret_patterns.candidates(line):
+        if kind in _secret_patterns.FORMATS:
+            if _secret_patterns.is_template(value, line):
+                continue
+        elif _secret_patterns.is_look_alike(value, line) or heuristic.is_sequential_string(value):
+            continue
+        found.append((kind, value))
+    return found
 
 
 def hash_secret(value: str) -> str:
@@ -116,34 +127,25 @@ def hash_secret(value: str) -> str:
 
 
 def scan_text(path: Path, text: str) -> list[Secret]:
-    """Likely secrets in `text` (the content of `path`), after the Airflow-aware filters."""
-    found: dict[int, list[tuple[str, str]]] = {}
+    """Likely secrets in `text` (the content of `path`), one per line, look-alikes left out."""
+    secrets = []
     name = str(path)
     for number, line in enumerate(text.splitlines(), start=1):
         if len(line) < 8 or "allowlist secret" in line or not _worth_scanning(line):
             continue
-        for plugin in _plugins():
-            try:
-                secrets = plugin.analyze_line(filename=name, line=line, line_number=number)
-            except Exception:
-                continue
-            for secret in secrets or ():
-                value = secret.secret_value or ""
-                if _filtered_by_detect_secrets(value, line, plugin) or is_false_positive(
-                    value, line
-                ):
-                    continue
-                found.setdefault(number, []).append((secret.type, hash_secret(value)))
-    secrets = []
-    for number, hits in sorted(found.items()):
-        kinds = sorted({kind for kind, _ in hits}, key=lambda kind: ("Entropy" in kind, kind))
-        hashes = tuple(sorted({hashed for _, hashed in hits}))
-        secrets.append(Secret(path, number, kinds[0], hashes))
+        hits = line_secrets(line, name, number)
+        if hits:
+            kinds = sorted(
+                {kind for kind, _ in hits}, key=lambda kind: (kind == "Secret Keyword", kind)
+            )
+            hashes = tuple(sorted({hash_secret(value) for _, value in hits}))
+            secrets.append(Secret(path, number, kinds[0], hashes))
     return secrets
 
 
 _INTERESTING = re.compile(
-    r"['\"][^'\"\s]{12,}|pass|pwd|secret|token|key|auth|cred|api|://\S*@|PRIVATE KEY"
+    r"['\"][^'\"\s]{12,}|pass|pwd|secret|token|key|auth|cred|api|://\S*@|PRIVATE KEY|identified"
+    r"|sshpass|curl|wget|mysql|\s-p[^\s-]|\s-U\s|lftp|docker|Client\(|dapi|hf_|SK[0-9a-f]{8}|GOCSPX|sig="
     r"|AKIA|ASIA|xox|gh[pousr]_|sk_|rk_|AIza|eyJ|glpat|npm_|SG\.|AP[0-9A-F]",
     re.I,
 )
@@ -151,29 +153,11 @@ _INTERESTING = re.compile(
 
 def _worth_scanning(line: str) -> bool:
     """A cheap first look: only lines with a long token, a keyword or a known prefix go on to
-    the ~30 detectors (most lines of a DAG file, like `task_id="load"`, do not)."""
+    the detectors (most lines of a DAG file, like `task_id="load"`, do not)."""
     stripped = line.lstrip()
     if stripped.startswith(("import ", "from ")):
         return False
     return bool(_INTERESTING.search(line))
-
-
-_AIRFLOW_IDS = re.compile(r"\b(?:task|dag|run|map|group)_id\s*=\s*(['\"])[^'\"]*\1\s*,?")
-
-
-def _filtered_by_detect_secrets(value: str, line: str, plugin: object) -> bool:
-    """detect-secrets' id and indirect-reference filters, blind to Airflow's `task_id="..."`.
-
-    Its id filter drops any secret that follows `_id` on the line; on an operator line that is
-    always true (`task_id=`), so the Airflow ids are removed before it looks.
-    """
-    from detect_secrets.filters import heuristic
-
-    index = line.find(value)
-    prefix = _AIRFLOW_IDS.sub("", line[:index]) if index >= 0 else line
-    return heuristic.is_likely_id_string(
-        value, prefix + line[index:], plugin
-    ) or heuristic.is_indirect_reference(line)
 
 
 def load_baseline(path: Path, root: Path) -> set[tuple[str, str]]:
@@ -254,7 +238,8 @@ def check_repo(ctx: Context) -> Iterator[Issue]:
             continue
         yield Issue(
             f"this line contains what looks like a secret ({secret.kind})",
-            "never write secrets in code: store it as an Airflow connection or variable, read "
+            "never write secrets in code: store it as an Airflow connection or variable "
+            "(locally with `dagyard secrets set`, in production in the secrets backend), read "
             "it with BaseHook.get_connection()/Variable.get() inside a task or a {{ conn... }} "
             "template, and change the leaked value",
             secret.file,

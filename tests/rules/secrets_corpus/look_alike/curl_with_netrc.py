@@ -1,0 +1,6 @@
+# A case of dagyard's secret-detection corpus (look-alike). Values are made up.
+from datetime import datetime
+
+from airflow.sdk import DAG, Variable, task
+
+cmd = "curl --netrc-file /etc/airflow/netrc -o /tmp/feed.xml https://feeds.partner.com/daily.xml"

@@ -1,0 +1,6 @@
+# A case of dagyard's secret-detection corpus (look-alike). Values are made up.
+from datetime import datetime
+
+from airflow.sdk import DAG, Variable, task
+
+REPO = "ssh://git@github.com/acme/dbt-project.git"
