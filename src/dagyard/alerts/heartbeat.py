@@ -52,6 +52,15 @@ def send(
         client.close()
 
 
+def metric_names(
+    failed: dict[tuple[str, str], int] | None = None, prefix: str = PREFIX
+) -> list[str]:
+    """Every statsd name `send` can use, for (dag_id, owner) pairs in `failed`."""
+    names = ["heartbeat", "pending", "last_success", "cycle_failed", "announced"]
+    names += [f"failed.{_component(owner)}.{_component(dag_id)}" for dag_id, owner in failed or {}]
+    return [f"{prefix}.{name}" for name in names]
+
+
 def _component(text: str) -> str:
     """One statsd name component: ASCII letters, digits, `_` and `-` only."""
     text = text.replace("@", "_at_").replace(".", "__")

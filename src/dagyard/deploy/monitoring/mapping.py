@@ -111,13 +111,7 @@ def sent_statsd_names(airflow_prefix: str = "airflow") -> list[str]:
     from dagyard.alerts import heartbeat
     from dagyard.deploy.airflow_reference import SAMPLE, statsd_names
 
-    alerter = [
-        line.split(":", 1)[0]
-        for ok in (True, False)
-        for line in heartbeat.statsd_lines(
-            ok=ok, announced=1, pending=0, now=0, failed={(SAMPLE, SAMPLE): 1}
-        )
-    ]
+    alerter = heartbeat.metric_names(failed={(SAMPLE, SAMPLE): 1})
     return statsd_names(airflow_prefix) + alerter
 
 
