@@ -48,6 +48,22 @@ def python_files(dags_folder: Path) -> list[Path]:
     return sorted(found)
 
 
+def pipeline_files(dags_folder: Path) -> list[Path]:
+    """Every pipeline file (`*.pipeline.yaml` / `*.pipeline.yml`) Airflow would consider."""
+    from airflow._shared.module_loading.file_discovery import find_path_from_directory
+    from airflow.configuration import conf
+
+    from dagyard.pipelines import is_pipeline_file
+
+    syntax = conf.get("core", "DAG_IGNORE_FILE_SYNTAX", fallback="glob")
+    found = []
+    for name in find_path_from_directory(str(dags_folder), ".airflowignore", syntax):
+        path = Path(name)
+        if is_pipeline_file(path) and path.is_file():
+            found.append(path.resolve())
+    return sorted(found)
+
+
 def _git(root: Path, *args: str) -> str:
     try:
         done = subprocess.run(

@@ -19,6 +19,7 @@ from dagyard.rules import (
     no_dag,
     owner,
     parse_time,
+    pipeline_error,
     pod_local_settings,
     retries,
     schedule,
@@ -48,6 +49,7 @@ RULES: tuple[ModuleType, ...] = (
     parse_time,
     team_folder,
     airflow_ruff,
+    pipeline_error,
 )
 BY_ID = {rule.ID: rule for rule in RULES}
 

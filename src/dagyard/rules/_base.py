@@ -19,6 +19,7 @@ class Issue(NamedTuple):
     hint: str
     file: Path
     line: int | None = None
+    column: int | None = None
 
 
 class Finding(NamedTuple):
@@ -32,6 +33,7 @@ class Finding(NamedTuple):
     file: str
     line: int | None = None
     source_line: str = ""
+    column: int | None = None
 
 
 class CheckedFile(NamedTuple):

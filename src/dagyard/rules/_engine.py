@@ -15,7 +15,8 @@ from dagyard.config import Config
 from dagyard.parsing import discovery, pool, runtime
 from dagyard.parsing.imports import ImportGraph, build_graph, dependents
 from dagyard.parsing.loader import LoadResult
-from dagyard.parsing.source import Source, quick_dag_ids
+from dagyard.parsing.source import Source, open_source, quick_dag_ids, quick_pipeline_ids
+from dagyard.pipelines import is_pipeline_file
 from dagyard.rules import RULES, airflow_ruff, hardcoded_secret
 from dagyard.rules._base import CheckedFile, Context, Finding
 
@@ -56,6 +57,10 @@ def _child_secret_scan(path: Path) -> list[list]:
     return [list(s[1:]) for s in hardcoded_secret.scan_text(path, text)]
 
 
+def _checked_kind(path: Path) -> bool:
+    return path.suffix == ".py" or is_pipeline_file(path)
+
+
 class Checker:
     """Checks DAG files of one project; reuse it to check again without re-importing Airflow."""
 
@@ -64,6 +69,7 @@ class Checker:
         runtime.prepare(config)
         self._graph: ImportGraph | None = None
         self._files: list[Path] | None = None
+        self._pipelines: list[Path] | None = None
         self._ids_cache: dict[Path, tuple[int, list[str]]] = {}
         self.search_paths = [config.dags_path, config.root.resolve()]
 
@@ -73,6 +79,12 @@ class Checker:
         if self._files is None:
             self._files = discovery.python_files(self.config.dags_path)
         return self._files
+
+    def pipeline_files(self) -> list[Path]:
+        """Every pipeline file (`*.pipeline.yaml`) of the DAGs folder."""
+        if self._pipelines is None:
+            self._pipelines = discovery.pipeline_files(self.config.dags_path)
+        return self._pipelines
 
     def project_files(self) -> list[Path]:
         """Python files of the DAGs folder plus the project's other Python modules."""
@@ -94,6 +106,12 @@ class Checker:
     def update(self, paths: Iterable[Path]) -> None:
         """Take saved files into account: re-read their imports, add new files to the lists."""
         paths = [Path(p).resolve() for p in paths]
+        if self._pipelines is not None:
+            known = set(self._pipelines)
+            yaml = {p for p in paths if is_pipeline_file(p)}
+            present = {p for p in yaml if p.exists() and p.is_relative_to(self.config.dags_path)}
+            self._pipelines = sorted((known | present) - (yaml - present))
+        paths = [p for p in paths if not is_pipeline_file(p)]
         if self._files is not None:
             known = set(self._files)
             added = [p for p in paths if p.is_relative_to(self.config.dags_path) and p not in known]
@@ -109,13 +127,14 @@ class Checker:
             self._graph.external.update(fresh.external)
 
     def is_dag_candidate(self, path: Path) -> bool:
-        """A Python file of the DAGs folder that is not a package marker."""
+        """A Python file of the DAGs folder that is not a package marker, or a pipeline file."""
         return path.name != "__init__.py" and path.is_relative_to(self.config.dags_path)
 
     def dag_files(self) -> list[Path]:
         """Files Airflow would load as DAG files: DAGs folder files no other file imports."""
         helpers = self.graph().helpers()
-        return [p for p in self.python_files() if self.is_dag_candidate(p) and p not in helpers]
+        python = [p for p in self.python_files() if self.is_dag_candidate(p) and p not in helpers]
+        return python + self.pipeline_files()
 
     def targets_all(self) -> Targets:
         """Every DAG file of the repository."""
@@ -128,7 +147,7 @@ class Checker:
             path = path.resolve()
             if path.is_dir():
                 wanted += [p for p in self.dag_files() if p.is_relative_to(path)]
-            elif path.suffix == ".py":
+            elif path.suffix == ".py" or is_pipeline_file(path):
                 wanted.append(path)
         return Targets(self._expand(wanted))
 
@@ -139,13 +158,18 @@ class Checker:
         if not staged and base is None:
             base = discovery.default_base(discovery.git_root(root), branch)
         changes = discovery.changed_files(root, base, staged)
-        changed = [p.resolve() for p in changes.changed if p.suffix == ".py" and p.exists()]
-        deleted = [p for p in changes.deleted if p.suffix == ".py"]
+        changed = [p.resolve() for p in changes.changed if _checked_kind(p) and p.exists()]
+        deleted = [p for p in changes.deleted if _checked_kind(p)]
         dag_files = self._expand([p for p in changed if p.is_relative_to(self.config.root)])
-        helpers_deleted = [p for p in deleted if not p.is_relative_to(self.config.dags_path)]
-        if helpers_deleted or any(p.is_relative_to(self.config.dags_path) for p in deleted):
+        templates = self.config.templates_path
+        if any(p.is_relative_to(templates) for p in [*changed, *deleted]):
+            # a changed template can break every pipeline: check them all
+            dag_files = sorted(set(dag_files) | set(self.pipeline_files()))
+        modules = [p for p in deleted if p.suffix == ".py"]
+        helpers_deleted = [p for p in modules if not p.is_relative_to(self.config.dags_path)]
+        if helpers_deleted or any(p.is_relative_to(self.config.dags_path) for p in modules):
             # a deleted module breaks its importers: check them (git still knows who they were)
-            dag_files = sorted(set(dag_files) | self._importers_of_deleted(deleted))
+            dag_files = sorted(set(dag_files) | self._importers_of_deleted(modules))
         return Targets(dag_files, changes.base, tuple(changed), tuple(deleted))
 
     def _importers_of_deleted(self, deleted: list[Path]) -> set[Path]:
@@ -169,6 +193,10 @@ class Checker:
         """Keep DAG files; replace shared modules by the DAG files that import them."""
         if not paths:
             return []
+        pipelines = {p for p in paths if is_pipeline_file(p)}
+        paths = [p for p in paths if not is_pipeline_file(p)]
+        if not paths:
+            return sorted(pipelines)
         dag_like = [p for p in paths if self.is_dag_candidate(p)]
         others = [p for p in paths if not self.is_dag_candidate(p)]
         graph = self.graph() if others or dag_like else None
@@ -178,7 +206,7 @@ class Checker:
         if shared and graph is not None:
             candidates = set(self.dag_files())
             result |= dependents(graph, shared) & candidates
-        return sorted(result)
+        return sorted(result | pipelines)
 
     # --- the check -------------------------------------------------------------------------
     def run(
@@ -196,7 +224,8 @@ class Checker:
         config = self.config
         files = targets.dag_files
         enabled = self.enabled()
-        ruff = airflow_ruff.start(files, config.root) if "DY150" in enabled else None
+        python = [f for f in files if f.suffix == ".py"]
+        ruff = airflow_ruff.start(python, config.root) if "DY150" in enabled else None
         pool.warm_up(self._libraries(files))
         scan = "DY130" in enabled
         if scan:
@@ -208,7 +237,7 @@ class Checker:
 
         def arrived(result: LoadResult) -> None:
             path = Path(result.path)
-            file = CheckedFile(path, self.relative(path), Source(path), result)
+            file = CheckedFile(path, self.relative(path), open_source(path), result)
             checked.append(file)
             for rule in file_rules:
                 raw.extend((rule, issue) for issue in rule.check_file(file, early))
@@ -246,7 +275,7 @@ class Checker:
             deleted=targets.deleted,
             scanned_modules=tuple(modules),
             secret_scans=scans,
-            ruff_diagnostics=airflow_ruff.collect(ruff) if ruff else None,
+            ruff_diagnostics=airflow_ruff.collect(ruff) if ruff or not python else None,
         )
         for rule in RULES:
             if rule.ID in enabled and hasattr(rule, "check_repo"):
@@ -278,7 +307,7 @@ class Checker:
         for rule, issue in raw:
             path = Path(issue.file).resolve()
             if path not in sources:
-                sources[path] = Source(path)
+                sources[path] = open_source(path)
             source = sources[path]
             if source.suppressed(rule.ID, issue.line):
                 continue
@@ -292,6 +321,7 @@ class Checker:
                     str(path),
                     issue.line,
                     source.line(issue.line).strip(),
+                    issue.column,
                 )
             )
         findings.sort(key=lambda f: (f.file, f.line or 0, f.rule))
@@ -319,6 +349,10 @@ class Checker:
                 continue
             for dag_id in self._quick_ids(path):
                 found.setdefault(dag_id, []).append(path)
+        for path in self.pipeline_files():
+            if path not in checked:
+                for dag_id in self._quick_ids(path):
+                    found.setdefault(dag_id, []).append(path)
         return found
 
     def _quick_ids(self, path: Path) -> list[str]:
@@ -329,7 +363,8 @@ class Checker:
         cached = self._ids_cache.get(path)
         if cached and cached[0] == stamp:
             return cached[1]
-        ids = quick_dag_ids(path.read_text(encoding="utf-8", errors="replace"))
+        text = path.read_text(encoding="utf-8", errors="replace")
+        ids = quick_pipeline_ids(text) if is_pipeline_file(path) else quick_dag_ids(text)
         self._ids_cache[path] = (stamp, ids)
         return ids
 
@@ -343,6 +378,6 @@ class Checker:
             text = discovery.file_at(self.config.root, targets.base, path)
             if text is None:
                 continue
-            for dag_id in Source(path, text).static_dag_ids():
+            for dag_id in open_source(path, text).static_dag_ids():
                 found.setdefault(dag_id, path)
         return found

@@ -18,32 +18,17 @@ Fix
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from dagyard.owners import DEFAULT_OWNERS, problem
 from dagyard.rules._base import CheckedFile, Context, Issue
+
+__all__ = ["DEFAULT_OWNERS", "ID", "NAME", "SEVERITY", "SUMMARY", "check_file", "problem"]
 
 ID = "DY110"
 NAME = "owner"
 SEVERITY = "error"
 SUMMARY = "the DAG's owner is missing or not an e-mail address of the company"
-
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@(?P<domain>[A-Za-z0-9.-]+\.[A-Za-z]{2,})$")
-DEFAULT_OWNERS = {"", "airflow"}
-
-
-def problem(owner: str, domains: list[str]) -> str | None:
-    """Why `owner` is not acceptable, or None when it is."""
-    if owner.strip().lower() in DEFAULT_OWNERS:
-        return "has no owner"
-    match = _EMAIL.match(owner.strip())
-    if not match:
-        return f"has the owner '{owner}', which is not an e-mail address"
-    domain = match.group("domain").lower()
-    allowed = [d.lower().lstrip("@") for d in domains]
-    if allowed and not any(domain == d or domain.endswith("." + d) for d in allowed):
-        return f"has the owner '{owner}', which is not an address of {' or '.join(allowed)}"
-    return None
 
 
 def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
