@@ -130,6 +130,7 @@ def _report(root: Path) -> callable:
             return
         for error in result.errors:
             where = relative(error.file, root) + (f":{error.line}" if error.line else "")
+            where += f":{error.column}" if error.line and error.column else ""
             console.print(f"[red]✗[/] {escape(where)}: {escape(error.message)}")
         console.print("  [dim]fix the file and save again; Airflow keeps the last good version[/]")
 

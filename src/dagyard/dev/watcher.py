@@ -19,6 +19,7 @@ from dagyard.airflow_env import Bundle
 from dagyard.dev.client import LocalApi, file_token
 from dagyard.parsing.imports import build_graph, dependents
 from dagyard.parsing.loader import LoadResult, load_file
+from dagyard.pipelines import is_pipeline_file
 
 
 class FileEvent(NamedTuple):
@@ -80,7 +81,7 @@ class DagFileWatcher:
         targets: dict[Path, Change] = {}
         for change, raw in changes:
             path = Path(raw)
-            if path.suffix != ".py" or "__pycache__" in path.parts:
+            if not (path.suffix == ".py" or is_pipeline_file(path)) or "__pycache__" in path.parts:
                 continue
             if self._bundle_of(path):
                 targets[path] = change
