@@ -136,3 +136,18 @@ def test_changed_selects_the_pipelines_changed_in_git(repo):
     errors = [f for f in report["findings"] if f["severity"] == "error"]
     assert [(f["rule"], f["line"], f["column"]) for f in errors] == [("DY170", 12, 11)]
     assert "Did you mean 'bash'?" in errors[0]["message"]
+
+
+def test_findings_on_pipelines_speak_of_pipelines_and_steps(repo):
+    path = repo / "dags" / "mart" / "good_0.pipeline.yaml"
+    path.write_text(path.read_text().replace("tags: [mart]\nretries: 1\n", ""))
+    report = findings(dagyard("check", str(path), "--format", "json", cwd=repo))
+    by_rule = {f["rule"]: f for f in report["findings"]}
+    assert by_rule["DY140"]["message"] == (
+        "pipeline 'good_0' has steps that do not set retries: extract, load"
+    )
+    assert (
+        by_rule["DY140"]["hint"] == "add `retries: 2` (or an explicit `retries: 0`) to the pipeline"
+    )
+    assert by_rule["DY141"]["hint"] == "add tags so that people can find it, e.g. tags: [finance]"
+    assert by_rule["DY141"]["line"] == 1

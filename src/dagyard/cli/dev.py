@@ -128,10 +128,17 @@ def _report(root: Path) -> callable:
             dags = ", ".join(f"{d.dag_id} ({d.task_count} tasks)" for d in result.dags) or "no DAG"
             console.print(f"[green]✓[/] {name} → {dags}  [dim]{result.seconds:.2f} s[/]")
             return
-        for error in result.errors:
+        pipeline = [e for e in result.errors if e.kind == "pipeline"]
+        for error in pipeline[:1] or result.errors:
             where = relative(error.file, root) + (f":{error.line}" if error.line else "")
             where += f":{error.column}" if error.line and error.column else ""
             console.print(f"[red]✗[/] {escape(where)}: {escape(error.message)}")
+        if pipeline:
+            console.print(f"  [dim]what to do:[/] {escape(pipeline[0].details)}")
+        if len(pipeline) > 1:
+            console.print(
+                f"  [dim]and {len(pipeline) - 1} more; `dagyard check {escape(name)}` lists all[/]"
+            )
         console.print("  [dim]fix the file and save again; Airflow keeps the last good version[/]")
 
     return report

@@ -19,6 +19,7 @@ from dagyard.parsing.source import Source, open_source, quick_dag_ids, quick_pip
 from dagyard.pipelines import is_pipeline_file
 from dagyard.rules import RULES, airflow_ruff, hardcoded_secret
 from dagyard.rules._base import CheckedFile, Context, Finding
+from dagyard.rules._pipeline_wording import reword
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", "build", "dist", "site-packages"}
 
@@ -311,13 +312,16 @@ class Checker:
             source = sources[path]
             if source.suppressed(rule.ID, issue.line):
                 continue
+            message, hint = issue.message, issue.hint
+            if is_pipeline_file(path) and rule.ID != "DY170":
+                message, hint = reword(rule.ID, message, hint)
             findings.append(
                 Finding(
                     rule.ID,
                     rule.NAME,
                     self.config.check.severity.get(rule.ID, rule.SEVERITY),
-                    issue.message,
-                    issue.hint,
+                    message,
+                    hint,
                     str(path),
                     issue.line,
                     source.line(issue.line).strip(),
