@@ -151,3 +151,14 @@ def test_findings_on_pipelines_speak_of_pipelines_and_steps(repo):
     )
     assert by_rule["DY141"]["hint"] == "add tags so that people can find it, e.g. tags: [finance]"
     assert by_rule["DY141"]["line"] == 1
+
+
+def test_a_changed_template_checks_every_pipeline(repo):
+    (repo / "templates").mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "start")
+    git(repo, "checkout", "-qb", "work")
+    (repo / "templates" / "extra.py").write_text("from dagyard import Template\n")
+    report = findings(dagyard("check", "--changed", "--format", "json", cwd=repo))
+    assert len(report["summary"]["checked"]) == 7

@@ -157,3 +157,28 @@ def test_new_writes_a_valid_pipeline(repo):
     assert again.returncode == 2
     assert "not an e-mail address" in again.stdout + again.stderr
     assert not (repo / "dags" / "mart" / "other.pipeline.yaml").exists()
+
+
+def test_a_template_whose_build_fails_is_reported_at_the_step(repo):
+    (repo / "templates" / "faulty.py").write_text(
+        "from dagyard import Template\n\n\n"
+        "class Faulty(Template):\n"
+        '    """Always fails."""\n\n'
+        '    name = "faulty"\n\n'
+        "    def build(self, config, step):\n"
+        '        raise RuntimeError("no warehouse configured")\n'
+    )
+    loaded = load_pipeline(pipeline(repo, "faulty", "{}"), load_config(repo))
+    [problem] = loaded.problems
+    assert (problem.line, problem.column, problem.text) == (6, 11, "faulty")
+    assert problem.message == (
+        "the step 'load' could not be built: RuntimeError: no warehouse configured"
+    )
+    assert "ask the platform team" in problem.hint
+
+
+def test_the_documented_schema_is_the_generated_one():
+    from dagyard.pipelines.schema import pipeline_schema
+
+    documented = json.loads((EXAMPLE_REPO.parents[1] / "docs" / "pipeline.schema.json").read_text())
+    assert documented == pipeline_schema(load_catalogue(None))

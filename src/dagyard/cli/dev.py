@@ -38,6 +38,7 @@ from dagyard.dev.session import (
     read_running_state,
 )
 from dagyard.dev.watcher import DagFileWatcher, FileEvent
+from dagyard.pipelines import is_pipeline_file
 from dagyard.workspace import Workspace
 
 app = typer.Typer(help="Run Airflow on this laptop, and talk to the running one.")
@@ -125,7 +126,8 @@ def _report(root: Path) -> callable:
         result = event.result
         assert result is not None
         if result.ok:
-            dags = ", ".join(f"{d.dag_id} ({d.task_count} tasks)" for d in result.dags) or "no DAG"
+            unit = "steps" if is_pipeline_file(event.path) else "tasks"
+            dags = ", ".join(f"{d.dag_id} ({d.task_count} {unit})" for d in result.dags) or "no DAG"
             console.print(f"[green]✓[/] {name} → {dags}  [dim]{result.seconds:.2f} s[/]")
             return
         pipeline = [e for e in result.errors if e.kind == "pipeline"]

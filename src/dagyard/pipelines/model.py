@@ -243,7 +243,7 @@ def _needs_problems(doc: Document, raw: dict) -> list[Problem]:
                     doc.problem_at(
                         doc.positions.of_value(("steps", step_id, "needs", index)),
                         f"there is no step '{name}' in this pipeline.{did_you_mean(name, others)}",
-                        f"needs lists steps of this file: {', '.join(others) or '(none)'}",
+                        f"the steps of this file are: {', '.join(others) or '(none)'}",
                     )
                 )
             else:
@@ -353,6 +353,8 @@ def _pydantic_problems(
                 message += f", not '{shown}'"
         elif kind == "value_error":
             message = str(item["msg"]).removeprefix("Value error, ")
+            if "does not exist next to the pipeline file" in message:
+                kind = "missing_file"
         else:
             message = f"'{field}': {item['msg']}"
         hint = _hint_for(field, kind, model)
@@ -369,6 +371,8 @@ def _hint_for(field: str, kind: str, model: type[BaseModel]) -> str:
         return f"write the date as year-month-day, e.g. {field}: 2024-01-01"
     if kind.startswith("bool"):
         return f"write {field}: true or {field}: false"
+    if kind == "missing_file":
+        return "create the file, or correct the path: it is relative to this file's folder"
     if kind == "list_type":
         return f"write a list, e.g. {field}: [first, second]"
     return described or "see docs/pipelines.md for what this setting accepts"
