@@ -15,6 +15,9 @@ CORPUS = Path(__file__).parent / "corpus"
 EXPECTED = {
     "tab_indent": [(7, 1, "\t", "a tab is used for indentation")],
     "bad_indentation": [(8, 4, "with", "indented differently")],
+    "over_indented_key": [(3, 3, "start_date", "indented differently")],
+    "missing_colon": [(2, 1, "owner ana@example.com", "its ':' is missing")],
+    "unclosed_list": [(4, 7, "[", "this [ or { is opened but never closed")],
     "unclosed_quote": [(5, 14, '"Daily sales', "quote is opened but never closed")],
     "duplicate_key": [(5, 1, "owner", "'owner' is written twice (it is already set on line 2)")],
     "unknown_key": [(5, 1, "tagz", "'tagz' is not a setting of a pipeline. Did you mean 'tags'?")],

@@ -90,18 +90,34 @@ class PipelineImporter(AbstractDagImporter):
 
 
 def _with_pipelines(find):
+    warm = []
+
     @functools.wraps(find)
     def find_files_in_bundle(self, bundle):
         found = list(find(self, bundle))
         known = set(found)
-        for name in pipeline_files(bundle.path):
+        pipelines = pipeline_files(bundle.path)
+        for name in pipelines:
             relative = Path(name).relative_to(bundle.path)
             if relative not in known:
                 found.append(relative)
+        if pipelines and not warm:  # the processes parsing files are forks of this one
+            warm.append(_warm_up(pipelines))
         return found
 
     find_files_in_bundle.dagyard_pipelines = True
     return find_files_in_bundle
+
+
+def _warm_up(files: list[str]) -> bool:
+    from dagyard.pipelines.load import templates_used, warm_up
+    from dagyard.resources import project_config
+
+    try:
+        warm_up(project_config(), templates_used(Path(f) for f in files))
+    except Exception:  # a faster start is not worth a stopped DAG processor
+        return False
+    return True
 
 
 def register() -> None:

@@ -156,6 +156,7 @@ def _watch(session: DevSession) -> None:
         _report(session.config.root),
         session.config.root,
     )
+    watcher.warm_up()
     for changes in watch(
         *watcher.watched_paths(),
         debounce=50,

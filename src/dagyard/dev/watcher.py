@@ -63,6 +63,18 @@ class DagFileWatcher:
         self.report = report
         self.project_root = project_root
 
+    def warm_up(self) -> None:
+        """Prepare this process to load pipeline files fast (when the DAGs folder has any)."""
+        files = [p for p in self.dags_folder.rglob("*.pipeline.y*ml") if is_pipeline_file(p)]
+        if files:
+            from dagyard.config import load_config
+            from dagyard.pipelines.load import templates_used, warm_up
+
+            try:
+                warm_up(load_config(self.project_root), templates_used(files))
+            except Exception:
+                log.warning("could not prepare pipeline loading", exc_info=True)
+
     def watched_paths(self) -> list[Path]:
         """Folders to watch: the whole DAGs folder (shared helpers live outside the bundles)."""
         return [self.dags_folder]

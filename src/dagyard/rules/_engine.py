@@ -20,6 +20,7 @@ from dagyard.pipelines import is_pipeline_file
 from dagyard.rules import RULES, airflow_ruff, hardcoded_secret
 from dagyard.rules._base import CheckedFile, Context, Finding
 from dagyard.rules._pipeline_wording import reword
+from dagyard.startup import long_lived_objects
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", "build", "dist", "site-packages"}
 
@@ -228,6 +229,12 @@ class Checker:
         python = [f for f in files if f.suffix == ".py"]
         ruff = airflow_ruff.start(python, config.root) if "DY150" in enabled else None
         pool.warm_up(self._libraries(files))
+        pipelines = [f for f in files if is_pipeline_file(f)]
+        if pipelines:
+            from dagyard.pipelines.load import templates_used, warm_up
+
+            with long_lived_objects():
+                warm_up(config, templates_used(pipelines))
         scan = "DY130" in enabled
         if scan:
             hardcoded_secret.warm_up()
