@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,9 @@ def test_all_mistakes_of_one_file_are_reported_at_once(tmp_path, config):
     assert [(p.line, p.column) for p in loaded.problems] == [(2, 8), (4, 10), (6, 13), (7, 27)]
 
 
-def test_a_good_pipeline_builds_its_dag_from_the_file(tmp_path, config):
+def test_a_good_pipeline_builds_its_dag_from_the_file(tmp_path):
+    shutil.copy(CORPUS / "dagyard.toml", tmp_path / "dagyard.toml")
+    config = load_config(tmp_path)
     (tmp_path / "sql").mkdir()
     (tmp_path / "sql" / "sales.sql").write_text("select 1")
     path = tmp_path / "sales.pipeline.yaml"

@@ -40,6 +40,13 @@ def load_pipeline(path: Path, project: Config | None) -> Loaded:
         dag = build(valid, document, project)
     except PipelineError as error:
         return Loaded(path, None, error.problems)
+    except Exception as error:  # never let one file stop the others
+        problem = Problem(
+            path, 1, 1, "", f"the file could not be read: {type(error).__name__}: {error}",
+            "compare it with the examples in docs/pipelines.md; if it looks right, ask the "
+            "platform team",
+        )  # fmt: skip
+        return Loaded(path, None, [problem])
     return Loaded(path, dag, [])
 
 

@@ -355,6 +355,8 @@ def _pydantic_problems(
             message = str(item["msg"]).removeprefix("Value error, ")
             if "does not exist next to the pipeline file" in message:
                 kind = "missing_file"
+            elif "is outside the repository" in message:
+                kind = "outside_file"
         else:
             message = f"'{field}': {item['msg']}"
         hint = _hint_for(field, kind, model)
@@ -373,6 +375,8 @@ def _hint_for(field: str, kind: str, model: type[BaseModel]) -> str:
         return f"write {field}: true or {field}: false"
     if kind == "missing_file":
         return "create the file, or correct the path: it is relative to this file's folder"
+    if kind == "outside_file":
+        return "keep the file in the repository, next to the pipeline (e.g. sql/daily.sql)"
     if kind == "list_type":
         return f"write a list, e.g. {field}: [first, second]"
     return described or "see docs/pipelines.md for what this setting accepts"

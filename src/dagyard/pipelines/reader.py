@@ -17,6 +17,10 @@ from dagyard.pipelines.errors import PipelineError, Problem
 
 Key = tuple[Any, ...]
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+}
 # libyaml (C) composes the nodes, with their positions, ~30x faster than a pure-Python parser
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONSTRUCTOR = yaml.SafeLoader("")
@@ -94,9 +98,9 @@ def read(path: Path, text: str | None = None) -> Document:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
         raise PipelineError([_syntax_problem(path, lines, error)]) from None
-    keys: dict[Key, tuple[int, int]] = {}
-    values: dict[Key, tuple[int, int]] = {}
-    data = _build(node, (), keys, values, path, lines) if node is not None else None
+    builder = _Builder(path, lines)
+    data = builder.build(node, ()) if node is not None else None
+    keys, values = builder.keys, builder.values
     return Document(path, data, Positions(keys, values), lines)
 
 
@@ -104,41 +108,82 @@ def _at(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _build(node: yaml.Node, path: Key, keys: dict, values: dict, file: Path, lines) -> Any:
-    """Plain data from the composed YAML nodes, recording where each key and value is."""
-    if isinstance(node, yaml.MappingNode):
+MAX_DEPTH = 40
+
+
+class _Builder:
+    """Plain data from composed YAML nodes, recording where each key and value is written.
+
+    Anchors and aliases (`&name` / `*name`) are refused: a pipeline has no use for them, and
+    aliases of aliases expand exponentially ("billion laughs"). So are Python-specific tags
+    and nesting deeper than MAX_DEPTH.
+    """
+
+    def __init__(self, file: Path, lines: list[str]):
+        self.file = file
+        self.lines = lines
+        self.keys: dict[Key, tuple[int, int]] = {}
+        self.values: dict[Key, tuple[int, int]] = {}
+        self.seen: set[int] = set()
+
+    def fail(self, node: yaml.Node, message: str, hint: str) -> PipelineError:
+        line, column = _at(node)
+        text = token_at(_line(self.lines, line), column)
+        return PipelineError([Problem(self.file, line, column, text, message, hint)])
+
+    def build(self, node: yaml.Node, path: Key) -> Any:
+        if id(node) in self.seen:
+            raise self.fail(
+                node, "anchors and aliases (&name, *name) cannot be used in a pipeline file",
+                "write the value out where it is needed",
+            )  # fmt: skip
+        self.seen.add(id(node))
+        if len(path) > MAX_DEPTH:
+            raise self.fail(
+                node, f"the file nests blocks more than {MAX_DEPTH} levels deep",
+                "a pipeline needs a few levels only; see docs/pipelines.md",
+            )  # fmt: skip
+        if node.tag not in _PLAIN_TAGS:
+            raise self.fail(
+                node, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} cannot be used "
+                "in a pipeline file", "remove the '!' tag and write the plain value",
+            )  # fmt: skip
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                self.values[(*path, index)] = _at(item)
+                items.append(self.build(item, (*path, index)))
+            return items
+        if node.tag == _TIMESTAMP:
+            # dates stay text here, so that a wrong one (2024-13-01) is reported at its position
+            return str(node.value)
+        try:
+            return _CONSTRUCTOR.construct_object(node)
+        except yaml.YAMLError:
+            raise self.fail(
+                node,
+                f"the tag {node.tag} cannot be used in a pipeline file",
+                "remove the '!' tag and write the plain value",
+            ) from None
+
+    def mapping(self, node: yaml.MappingNode, path: Key) -> dict:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _build(key_node, path, {}, {}, file, lines)
+            key = self.build(key_node, (*path, "?"))
             if isinstance(key, list | dict):
-                key = str(key)
+                raise self.fail(key_node, "a key must be a plain word", "write key: value")
             where = (*path, key)
-            if where in keys:
-                line, column = _at(key_node)
-                raise PipelineError(
-                    [
-                        Problem(
-                            file, line, column, token_at(_line(lines, line), column),
-                            f"'{key}' is written twice (it is already set on line "
-                            f"{keys[where][0]})",
-                            f"keep one '{key}:' and delete the other",
-                        )
-                    ]
+            if where in self.keys:
+                raise self.fail(
+                    key_node, f"'{key}' is written twice (it is already set on line "
+                    f"{self.keys[where][0]})", f"keep one '{key}:' and delete the other",
                 )  # fmt: skip
-            keys[where] = _at(key_node)
-            values[where] = _at(value_node)
-            result[key] = _build(value_node, where, keys, values, file, lines)
+            self.keys[where] = _at(key_node)
+            self.values[where] = _at(value_node)
+            result[key] = self.build(value_node, where)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            values[(*path, index)] = _at(item)
-            items.append(_build(item, (*path, index), keys, values, file, lines))
-        return items
-    if node.tag == _TIMESTAMP:
-        # dates stay text here, so that a wrong one (2024-13-01) is reported with its position
-        return str(node.value)
-    return _CONSTRUCTOR.construct_object(node)
 
 
 def _line(lines: list[str], number: int) -> str:

@@ -92,8 +92,15 @@ def project_of(info: ValidationInfo) -> Config | None:
 
 
 def existing_file(value: str, info: ValidationInfo) -> str:
-    """Validator for a field naming a file relative to the pipeline: it must exist."""
+    """Validator for a field naming a file relative to the pipeline: it must exist, inside the
+    repository."""
     folder = pipeline_folder(info)
-    if folder is not None and not (folder / value).is_file():
+    if folder is None:
+        return value
+    path = (folder / value).resolve()
+    project = project_of(info)
+    if project is not None and not path.is_relative_to(project.root.resolve()):
+        raise ValueError(f"the file '{value}' is outside the repository")
+    if not path.is_file():
         raise ValueError(f"the file '{value}' does not exist next to the pipeline file")
     return value

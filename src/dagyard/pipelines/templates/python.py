@@ -21,6 +21,11 @@ def import_function(path: str) -> Any:
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise ValueError(f"the module '{module_name}' cannot be imported ({error})") from None
+    except Exception as error:  # the module itself raised while being imported
+        raise ValueError(
+            f"the module '{module_name}' raised {type(error).__name__} while being imported: "
+            f"{error}"
+        ) from None
     function = getattr(module, attribute, None)
     if not callable(function):
         raise ValueError(f"the module '{module_name}' has no function '{attribute}'")
