@@ -186,14 +186,21 @@ import json, sys, time
 started = time.perf_counter()
 import airflow
 from airflow.dag_processing.dagbag import DagBag
+from airflow.dag_processing.importers import get_importer_registry
 if sys.argv[2] == "pipelines":
     from dagyard._airflow.pipeline_importer import register
     register()
 imported = time.perf_counter()
-bag = DagBag(dag_folder=sys.argv[1], bundle_path=sys.argv[1], bundle_name="bench")
-done = time.perf_counter()
-print(json.dumps({"import": imported - started, "parse": done - imported,
-                  "dags": len(bag.dags), "errors": len(bag.import_errors),
+folder = sys.argv[1]
+bag = DagBag(dag_folder=folder, bundle_path=folder, bundle_name="bench", collect_dags=False)
+times = []
+for path in sorted(get_importer_registry().list_dag_files(folder, safe_mode=True)):
+    begin = time.perf_counter()
+    bag.process_file(path, only_if_updated=False, safe_mode=True)
+    times.append(time.perf_counter() - begin)
+print(json.dumps({"import": imported - started, "parse": sum(times), "first": times[0],
+                  "rest_ms": 1000 * sum(times[1:]) / max(len(times) - 1, 1),
+                  "files": len(times), "dags": len(bag.dags), "errors": len(bag.import_errors),
                   "tasks": sum(len(d.tasks) for d in bag.dags.values())}))
 """
 
@@ -364,6 +371,8 @@ def main() -> None:
     check = {kind: median(s for s, _ in runs) for kind, runs in checks.items()}
     summary = {kind: runs[0][1]["summary"] for kind, runs in checks.items()}
     parse = {kind: median(r["parse"] for r in runs) for kind, runs in bags.items()}
+    first = {kind: median(r["first"] for r in runs) for kind, runs in bags.items()}
+    rest = {kind: median(r["rest_ms"] for r in runs) for kind, runs in bags.items()}
     loaded = {kind: runs[0] for kind, runs in bags.items()}
     factory_row = (
         f"| `DagBag` parse, dag-factory 1.1 YAML | — | — | {parse['dag_factory']:.1f} s "
@@ -392,6 +401,11 @@ def main() -> None:
         f"({loaded['python']['dags']} DAGs) | "
         + (f"{parse['dag_factory']:.1f} s" if "dag_factory" in parse else "—")
         + f" | ≤ 1.5× Python (here {parse['pipelines'] / parse['python']:.2f}×) |",
+        f"| … of which the first file (imports what the others share) | "
+        f"{first['pipelines']:.2f} s | {first['python']:.2f} s | — | |",
+        f"| … each further file (the DAG processor parses each file in a fork of its warmed-up "
+        f"manager) | {rest['pipelines']:.1f} ms | {rest['python']:.1f} ms | — | ≤ 1.5× Python "
+        f"(here {rest['pipelines'] / rest['python']:.2f}×) |",
         factory_row,
         f"| `dagyard dev`: save → terminal line (median of {EDITS}) | "
         f"{median(dev['pipelines'][0]):.2f} s | {median(dev['python'][0]):.2f} s | — | ≤ 1 s |",

@@ -84,3 +84,11 @@ def test_binary_garbage_is_a_problem_at_line_1(repo):
     path.write_bytes(b"\xff\xfe\x00garbage\x00")
     loaded = load_pipeline(path, load_config(repo))
     assert loaded.dag is None and loaded.problems[0].line == 1
+
+
+def test_merge_keys_are_refused(repo):
+    text = HEADER + "base: &base {retries: 2}\nretry: {<<: *base}\n" + STEP
+    loaded = load(repo, text)
+    [problem] = loaded.problems
+    assert (problem.line, problem.column, problem.text) == (5, 9, "<<")
+    assert problem.message == "merge keys (<<: *name) cannot be used in a pipeline file"

@@ -17,6 +17,7 @@ from dagyard.pipelines.errors import PipelineError, Problem
 
 Key = tuple[Any, ...]
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
 _PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}"
     for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
@@ -142,6 +143,11 @@ class _Builder:
             raise self.fail(
                 node, f"the file nests blocks more than {MAX_DEPTH} levels deep",
                 "a pipeline needs a few levels only; see docs/pipelines.md",
+            )  # fmt: skip
+        if node.tag == _MERGE:
+            raise self.fail(
+                node, "merge keys (<<: *name) cannot be used in a pipeline file",
+                "write the settings out where they are needed",
             )  # fmt: skip
         if node.tag not in _PLAIN_TAGS:
             raise self.fail(
