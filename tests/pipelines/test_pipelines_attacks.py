@@ -79,11 +79,20 @@ def test_a_sql_file_outside_the_repository_is_refused(repo, tmp_path_factory):
     assert problem.message == f"the file '{relative}' is outside the repository"
 
 
-def test_binary_garbage_is_a_problem_at_line_1(repo):
+@pytest.mark.parametrize(
+    ("content", "where", "words"),
+    [
+        (HEADER.encode() + b"description: caf\xe9\n", (4, 17), "not UTF-8"),
+        (HEADER.encode() + b"description: a\x00b\n", (4, 15), "a character YAML does not"),
+    ],
+)
+def test_bytes_that_are_not_text_are_reported_where_they_are(repo, content, where, words):
     path = repo / "dags" / "garbage.pipeline.yaml"
-    path.write_bytes(b"\xff\xfe\x00garbage\x00")
+    path.write_bytes(content)
     loaded = load_pipeline(path, load_config(repo))
-    assert loaded.dag is None and loaded.problems[0].line == 1
+    [problem] = loaded.problems
+    assert (problem.line, problem.column) == where
+    assert words in problem.message
 
 
 def test_merge_keys_are_refused(repo):

@@ -86,11 +86,13 @@ def token_at(line: str, column: int) -> str:
 def read(path: Path, text: str | None = None) -> Document:
     """Parse `path` (or `text`, its content); raise `PipelineError` for a YAML mistake."""
     if text is None:
+        data = path.read_bytes()
         try:
-            text = path.read_text(encoding="utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as error:
+            line, column = _line_column(data[: error.start].decode("utf-8", "replace"))
             problem = Problem(
-                path, 1, error.start + 1, "", "the file is not UTF-8 text",
+                path, line, column, "", "the file is not UTF-8 text (a character here is not)",
                 "save the file as UTF-8 (the default of every modern editor)",
             )  # fmt: skip
             raise PipelineError([problem]) from None
@@ -99,6 +101,13 @@ def read(path: Path, text: str | None = None) -> Document:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
         raise PipelineError([_syntax_problem(path, lines, error)]) from None
+    except yaml.YAMLError as error:  # a character YAML does not accept (e.g. a NUL byte)
+        line, column = _line_column(text[: getattr(error, "position", 0)])
+        problem = Problem(
+            path, line, column, "", "the file contains a character YAML does not accept",
+            "remove it (it is often invisible: retype the line in a plain-text editor)",
+        )  # fmt: skip
+        raise PipelineError([problem]) from None
     builder = _Builder(path, lines)
     data = builder.build(node, ()) if node is not None else None
     keys, values = builder.keys, builder.values
@@ -190,6 +199,11 @@ class _Builder:
             self.values[where] = _at(value_node)
             result[key] = self.build(value_node, where)
         return result
+
+
+def _line_column(before: str) -> tuple[int, int]:
+    """1-based (line, column) of the character that follows `before`."""
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 def _line(lines: list[str], number: int) -> str:
