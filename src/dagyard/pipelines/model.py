@@ -8,6 +8,7 @@ the first: the pipeline's own keys, each step's keys, each step's template confi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -159,6 +160,7 @@ def _value_problems(doc: Document, data: dict, project: Config | None) -> list[P
     return found
 
 
+@functools.lru_cache(maxsize=512)
 def schedule_problem(schedule: str) -> str | None:
     """Why `schedule` is not a cron expression or preset Airflow accepts (None when it is)."""
     if schedule.startswith("@"):

@@ -25,6 +25,11 @@ _PLAIN_TAGS = {
 # libyaml (C) composes the nodes, with their positions, ~30x faster than a pure-Python parser
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONSTRUCTOR = yaml.SafeLoader("")
+_STR = "tag:yaml.org,2002:str"
+_SCALARS = {
+    f"tag:yaml.org,2002:{name}": getattr(yaml.SafeLoader, f"construct_yaml_{name}")
+    for name in ("int", "float", "bool", "null")
+}
 
 
 class Positions(NamedTuple):
@@ -160,7 +165,7 @@ class _Builder:
             )  # fmt: skip
         if node.tag not in _PLAIN_TAGS:
             raise self.fail(
-                node, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} cannot be used "
+                node, f"the tag {_tag_name(node.tag)} cannot be used "
                 "in a pipeline file", "remove the '!' tag and write the plain value",
             )  # fmt: skip
         if isinstance(node, yaml.MappingNode):
@@ -175,11 +180,13 @@ class _Builder:
             # dates stay text here, so that a wrong one (2024-13-01) is reported at its position
             return str(node.value)
         try:
-            return _CONSTRUCTOR.construct_object(node)
-        except yaml.YAMLError:
+            if node.tag == _STR:
+                return node.value
+            return _SCALARS[node.tag](_CONSTRUCTOR, node)
+        except (yaml.YAMLError, KeyError, ValueError):
             raise self.fail(
                 node,
-                f"the tag {node.tag} cannot be used in a pipeline file",
+                f"'{node.value}' cannot be read as {_tag_name(node.tag)}",
                 "remove the '!' tag and write the plain value",
             ) from None
 
@@ -199,6 +206,10 @@ class _Builder:
             self.values[where] = _at(value_node)
             result[key] = self.build(value_node, where)
         return result
+
+
+def _tag_name(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
 def _line_column(before: str) -> tuple[int, int]:
