@@ -162,3 +162,17 @@ def test_a_changed_template_checks_every_pipeline(repo):
     (repo / "templates" / "extra.py").write_text("from dagyard import Template\n")
     report = findings(dagyard("check", "--changed", "--format", "json", cwd=repo))
     assert len(report["summary"]["checked"]) == 7
+
+
+def test_staged_selects_the_pipelines_staged_for_commit(repo):
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "start")
+    staged = repo / "dags" / "mart" / "good_3.pipeline.yaml"
+    staged.write_text(staged.read_text().replace("owner: ana@example.com", "owner: ana"))
+    git(repo, "add", str(staged))
+    unstaged = repo / "dags" / "mart" / "good_4.pipeline.yaml"
+    unstaged.write_text(unstaged.read_text().replace("retries: 1", "retries: x"))
+    report = findings(dagyard("check", "--staged", "--format", "json", cwd=repo))
+    assert report["summary"]["checked"] == ["dags/mart/good_3.pipeline.yaml"]
+    assert [(f["rule"], f["line"], f["column"]) for f in report["findings"]] == [("DY170", 2, 8)]
