@@ -156,7 +156,7 @@ def _watch(session: DevSession) -> None:
         _report(session.config.root),
         session.config.root,
     )
-    watcher.warm_up()
+    warmed = False
     for changes in watch(
         *watcher.watched_paths(),
         debounce=50,
@@ -165,8 +165,20 @@ def _watch(session: DevSession) -> None:
         yield_on_timeout=True,
     ):
         session.raise_if_exited()
+        if not warmed:  # once watching: saves made meanwhile are kept and handled next
+            warmed = True
+            _warm_up(watcher)
         if changes:
             watcher.handle(changes)
+
+
+def _warm_up(watcher: DagFileWatcher) -> None:
+    try:
+        watcher.warm_up()
+    except Shutdown:
+        raise
+    except Exception as error:  # only slower: each saved pipeline then imports what it needs
+        err_console.print(f"[yellow]![/] pipelines load slower this session: {escape(str(error))}")
 
 
 @app.command("token")

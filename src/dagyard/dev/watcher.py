@@ -70,10 +70,7 @@ class DagFileWatcher:
             from dagyard.config import load_config
             from dagyard.pipelines.load import templates_used, warm_up
 
-            try:
-                warm_up(load_config(self.project_root), templates_used(files))
-            except Exception:
-                log.warning("could not prepare pipeline loading", exc_info=True)
+            warm_up(load_config(self.project_root), templates_used(files))
 
     def watched_paths(self) -> list[Path]:
         """Folders to watch: the whole DAGs folder (shared helpers live outside the bundles)."""

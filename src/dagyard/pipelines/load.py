@@ -30,14 +30,18 @@ class Loaded(NamedTuple):
     problems: list[Problem]
 
 
+def _load(path: Path, project: Config | None) -> Any:
+    folder = project.templates_path if project is not None else None
+    document = read(path)
+    valid = validate(document, load_catalogue(folder), project)
+    return build(valid, document, project)
+
+
 def load_pipeline(path: Path, project: Config | None) -> Loaded:
     """Read, validate and build the pipeline in `path` (templates from `project`)."""
     path = Path(path).resolve()
-    folder = project.templates_path if project is not None else None
     try:
-        document = read(path)
-        valid = validate(document, load_catalogue(folder), project)
-        dag = build(valid, document, project)
+        dag = _load(path, project)
     except PipelineError as error:
         return Loaded(path, None, error.problems)
     except Exception as error:  # never let one file stop the others
@@ -94,7 +98,7 @@ def warm_up(project: Config | None, used: set[str] | None = None) -> None:
         (folder / "q.sql").write_text("select 1", encoding="utf-8")
         path = folder / "warm_up.pipeline.yaml"
         path.write_text(text, encoding="utf-8")
-        load_pipeline(path, None)
+        _load(path, None)  # not load_pipeline: nothing may be swallowed here (e.g. a shutdown)
     if project is not None:
         load_catalogue(project.templates_path)
 
