@@ -14,7 +14,7 @@ from typing import NamedTuple
 from dagyard._airflow import dag_discovery
 from dagyard._airflow.dag_discovery import Listing
 from dagyard.config import Config
-from dagyard.parsing import discovery, pool, runtime, selection
+from dagyard.parsing import discovery, pool, runtime, sandbox, selection
 from dagyard.parsing.imports import ImportGraph, build_graph, importers
 from dagyard.parsing.loader import LoadResult
 from dagyard.parsing.source import Source, quick_dag_ids
@@ -242,6 +242,7 @@ class Checker:
         enabled = self.enabled()
         ruff = airflow_ruff.start(files, config.root) if "DY150" in enabled else None
         pool.warm_up(self._libraries(files))
+        sandbox.configure(str(config.root.resolve()), config.check.network_namespace)
         scan = "DY130" in enabled
         if scan:
             hardcoded_secret.warm_up()
