@@ -40,6 +40,7 @@ HINTS = {
     "(templates: {{{{ conn.{key}.host }}}})",
     "hook": "create the hook inside the task function; give operators a conn_id instead",
 }
+QUICK_WORDS = ("Hook(", "Connection", "get_connection", "Variable.")
 LOOKUP_CALLS = {"Variable.get", "Variable.set", "Connection.get", "BaseHook.get_connection"}
 
 
@@ -56,6 +57,9 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
             if where.resolve() != file.path:
                 message += f" (while loading {file.relative})"
             yield Issue(message, HINTS[lookup.kind].format(key=lookup.key), where, lookup.line)
+    text = file.source.text
+    if not any(word in text for word in QUICK_WORDS):
+        return
     for line, what, kind in top_level_calls(file.source.tree):
         if (file.path, line) in seen:
             continue
