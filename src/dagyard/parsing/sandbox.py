@@ -22,6 +22,7 @@ import sys
 from typing import ClassVar, NamedTuple
 
 CLONE_NEWNET = 0x40000000
+MAX_ATTEMPTS = 50  # a file retrying in a loop is still refused, but not recorded again
 
 NETWORK_EVENTS = {
     "socket.connect": "connects to {0}",
@@ -117,6 +118,8 @@ def _audit(event: str, args: tuple) -> None:  # pragma: no cover - runs in the l
         shown = _program(args)
     else:
         return
+    if len(_State.attempts) >= MAX_ATTEMPTS:
+        raise SandboxError("dagyard check blocks this call while loading DAG files")
     action = template.format(shown)
     if event == "socket.getaddrinfo" and len(args) >= 2 and args[1] is not None:
         action = f"contacts {shown} over the network"
