@@ -136,10 +136,6 @@ class Checker:
             self._graph.imports.update(fresh.imports)
             self._graph.external.update(fresh.external)
 
-    def is_dag_candidate(self, path: Path) -> bool:
-        """True when Airflow would parse `path` and dagyard loads it (a `.py` file)."""
-        return path.resolve() in set(selection.checkable(self.listing()))
-
     def dag_files(self) -> list[Path]:
         """The `.py` files Airflow would parse: exactly what its DAG processor lists."""
         return selection.checkable(self.listing())
