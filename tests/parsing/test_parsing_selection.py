@@ -268,3 +268,18 @@ def test_an_empty_dags_folder_is_not_all_good(tmp_path):
     done = run([DAGYARD, "check", "--all"], tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "✗ Nothing checked: Airflow would parse 0 file(s) in dags/" in done.stdout
+
+
+def test_a_folder_brings_its_parsed_files_and_the_users_of_its_modules(repo):
+    done = run([DAGYARD, "check", "dags/shared", "-f", "json"], repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(json.loads(done.stdout)["summary"]["checked"]) == REPORTS
+
+
+def test_a_folder_with_nothing_airflow_parses_is_explained(repo):
+    done = run([DAGYARD, "check", "tests"], repo)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (
+        "tests: Airflow would parse no file in this folder, and no file Airflow parses "
+        "imports one" in done.stdout
+    )

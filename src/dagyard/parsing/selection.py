@@ -68,18 +68,27 @@ def select(
     chosen: set[Path] = set()
     notes: list[str] = []
     named: list[Path] = []
+    folders: list[Path] = []
     for raw in paths:
         path = Path(raw).resolve()
         if path.is_dir():
-            inside = {p for p in parsed if p.is_relative_to(path)}
-            if not inside and explain:
-                notes.append(f"{relative(path)}: Airflow would parse no file in this folder")
-            chosen |= inside
-            continue
-        named.append(path)
-    if not named:
-        return Selection(sorted(chosen), notes)
-    users = _users(graph(), named, parsed)
+            folders.append(path)
+        else:
+            named.append(path)
+    if not named and not folders:
+        return Selection([], notes)
+    imports = graph()
+    for folder in folders:
+        members = [p for p in imports.imports if p.is_relative_to(folder)]
+        found = {p for p in parsed if p.is_relative_to(folder)}
+        found |= set().union(*_users(imports, members, parsed).values()) if members else set()
+        if not found and explain:
+            notes.append(
+                f"{relative(folder)}: Airflow would parse no file in this folder, "
+                "and no file Airflow parses imports one"
+            )
+        chosen |= found
+    users = _users(imports, named, parsed)
     for path in named:
         brought = users.get(path, set())
         if path in parsed:
