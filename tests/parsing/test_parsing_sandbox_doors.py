@@ -2,7 +2,8 @@
 program while it loads, each tried through a real `dagyard check` against real listeners on
 this machine (a TCP server counting connections, a UDP socket counting datagrams).
 
-With the network namespace every door is closed. With the audit hook alone
+With the network namespace every door is closed, as root and as an unprivileged user (the
+namespace then lives in a user namespace of its own). With the audit hook alone
 (`network_namespace = false`) every door Python sees is closed and reported; a raw `connect()`
 made through ctypes is the documented way past it, and exactly that one gets through.
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import textwrap
 import threading
 from pathlib import Path
@@ -195,6 +198,17 @@ class Listeners:
         self.udp.close()
 
 
+def unprivileged_available() -> str | None:
+    """Why the check cannot run as the unprivileged user `nobody` here, or None."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return "needs root and setpriv to drop to the user nobody"
+    done = subprocess.run([*AS_NOBODY, "unshare", "-rn", "true"], capture_output=True, timeout=30)
+    return None if done.returncode == 0 else "unprivileged user namespaces are disabled here"
+
+
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+
 def namespace_available() -> bool:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child
@@ -204,12 +218,25 @@ def namespace_available() -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
-@pytest.fixture(scope="module", params=["namespace", "audit-hook-only"])
+@pytest.fixture(scope="module", params=["namespace", "audit-hook-only", "unprivileged"])
 def attacked(request, tmp_path_factory):
-    if request.param == "namespace" and not namespace_available():
+    mode = request.param
+    if mode == "namespace" and not namespace_available():
         pytest.skip("this machine does not allow network namespaces")
+    prefix: list[str] = []
+    if mode == "unprivileged":
+        why_not = unprivileged_available()
+        if why_not:
+            pytest.skip(why_not)
+        prefix = AS_NOBODY
+        # a folder `nobody` can read, where a program that did run could create the marker
+        top = Path(tempfile.mkdtemp(prefix="dagyard-doors-"))
+        request.addfinalizer(lambda: shutil.rmtree(top, ignore_errors=True))
+        top.chmod(0o777)
+        root = top / "repo"
+    else:
+        root = tmp_path_factory.mktemp(mode) / "repo"
     listeners = Listeners()
-    root = tmp_path_factory.mktemp(request.param) / "repo"
     marker = root.parent / "program-ran"
     files = doors(listeners.tcp.getsockname()[1], listeners.udp.getsockname()[1], marker)
     for name, text in files.items():
@@ -218,16 +245,20 @@ def attacked(request, tmp_path_factory):
     if request.param == "audit-hook-only":
         with (root / "dagyard.toml").open("a") as toml:
             toml.write("\n[check]\nnetwork_namespace = false\n")
+    if mode == "unprivileged":
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o666)
     done = subprocess.run(
-        [DAGYARD, "check", "--all", "-f", "json"],
+        [*prefix, DAGYARD, "check", "--all", "-f", "json"],
         cwd=root,
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "HOME": str(root)},
     )
     listeners.close()
     assert done.returncode in (0, 1), done.stdout + done.stderr
-    yield request.param, json.loads(done.stdout), listeners, marker, root
+    yield mode, json.loads(done.stdout), listeners, marker, root
 
 
 def line_of(root: Path, name: str, text: str) -> tuple[str, int]:
@@ -256,7 +287,7 @@ def test_nothing_reaches_the_listeners_and_no_program_runs(attacked):
     assert listeners.datagrams == 0
     assert not marker.exists()
     # the ctypes call below Python is the one door only the namespace closes
-    assert listeners.connections == (0 if mode == "namespace" else 1)
+    assert listeners.connections == (1 if mode == "audit-hook-only" else 0)
 
 
 def test_a_file_retrying_thousands_of_times_is_one_finding_and_the_check_ends(attacked):

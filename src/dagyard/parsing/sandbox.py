@@ -7,10 +7,11 @@ Two layers, both set up in the child that loads the file (never in the long-live
    `os.system`, `exec*`, `spawn*`, `fork`). The call raises `SandboxError`; the attempt is
    recorded with the deepest line of the user's repository on the stack, so the report can
    name it even when the DAG code catches the error.
-2. A fresh network namespace (`unshare(CLONE_NEWNET)`, Linux, needs root or user namespaces):
-   only a loopback interface that is down, so even C code that bypasses Python's socket module
-   (a database driver, say) cannot reach anything. Where the kernel refuses, the audit hook is
-   the only layer and `namespace_active()` says so.
+2. A fresh network namespace (`unshare(CLONE_NEWNET)` on Linux; as root directly, otherwise
+   inside a new user namespace that keeps the process's user and group ids): only a loopback
+   interface that is down, so even C code that bypasses Python's socket module (a database
+   driver, say) cannot reach anything. Where the kernel refuses both, the audit hook is the
+   only layer and `namespace_active()` says so.
 
 `configure` runs in the parent before forking; `enter` runs in each child.
 """
@@ -22,6 +23,7 @@ import sys
 from typing import ClassVar, NamedTuple
 
 CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
 MAX_ATTEMPTS = 50  # a file retrying in a loop is still refused, but not recorded again
 
 NETWORK_EVENTS = {
@@ -100,13 +102,31 @@ def namespace_active() -> bool:
 
 
 def _unshare_network() -> bool:  # pragma: no cover - runs in the loading child
+    """A network namespace of our own: directly as root, else inside a new user namespace
+    (unprivileged user namespaces), keeping this process's user and group ids."""
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.unshare(CLONE_NEWNET) == 0
+        if libc.unshare(CLONE_NEWNET) == 0:
+            return True
+        uid, gid = os.getuid(), os.getgid()
+        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+            return False
     except (OSError, AttributeError):
         return False
+    for name, text in (("uid_map", f"{uid} {uid} 1"), ("setgroups", "deny")):
+        _write_proc(name, text)
+    _write_proc("gid_map", f"{gid} {gid} 1")
+    return True
+
+
+def _write_proc(name: str, text: str) -> None:  # pragma: no cover - runs in the loading child
+    try:
+        with open(f"/proc/self/{name}", "w") as proc:
+            proc.write(text)
+    except OSError:
+        pass  # the ids then show as unmapped inside; the network is closed all the same
 
 
 def _audit(event: str, args: tuple) -> None:  # pragma: no cover - runs in the loading child
