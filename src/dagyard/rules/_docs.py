@@ -87,7 +87,7 @@ that import it". When nothing at all was checked, the last line starts with
 
 With `--all`, a file Airflow skips in safe mode that seems to create a DAG is reported (DY103).
 
-## The sandbox: nothing leaves the machine
+## The sandbox: nothing the DAG code does leaves the machine
 
 While a file loads, the child that loads it refuses every network call Python makes
 (connections, name look-ups, datagrams, server sockets) and every new program (`subprocess`,
@@ -98,7 +98,10 @@ also runs in a network namespace of its own, with no usable interface: a databas
 written in C, which opens its sockets without Python, cannot reach anything either. Without
 the namespace (`network_namespace = false`, or a kernel that refuses) such a driver is not
 stopped; Python-level calls always are. Variables and connections read while loading are
-reported by DY107.
+reported by DY107. One thing runs outside the sandbox: installed libraries that the DAG files
+import (pandas, provider packages, ...) are imported once in the parent process before it forks
+the loading children, so that each file costs only its own code; their own import-time code is
+not sandboxed, the DAG files' code and everything it calls is.
 
 ## Variables and connections while checking (stand-ins)
 

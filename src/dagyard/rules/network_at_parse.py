@@ -4,7 +4,7 @@ What it does
     Loads the file in the check's sandbox, where network calls (connections, name look-ups,
     datagrams) and new programs (`subprocess`, `os.system`, ...) are refused, and reports each
     attempt at the deepest line of your repository on the stack, even when the code catches
-    the error. Nothing leaves the machine during a check.
+    the error. Nothing the DAG code does leaves the machine during a check.
 
 Why it matters
     Airflow re-parses every DAG file every 30 seconds in every DAG processor. A call at the top
