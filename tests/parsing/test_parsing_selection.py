@@ -283,3 +283,26 @@ def test_a_folder_with_nothing_airflow_parses_is_explained(repo):
         "tests: Airflow would parse no file in this folder, and no file Airflow parses "
         "imports one" in done.stdout
     )
+
+
+def test_zip_archives_airflow_parses_are_counted_and_said_to_be_unchecked(tmp_path):
+    import io
+    import zipfile
+
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dagyard.toml").write_text('[project]\nname = "zips"\n')
+    (tmp_path / "dags" / "one.py").write_text(SMALL_DAG.format(dag_id="one", owner="a@x.com"))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("packed.py", SMALL_DAG.format(dag_id="packed", owner="a@x.com"))
+    (tmp_path / "dags" / "bundle.zip").write_bytes(buffer.getvalue())
+    done = run([DAGYARD, "check", "--all"], tmp_path)
+    assert (
+        "Airflow would parse 2 file(s) in dags/, checked 1 (1 DAG(s))" in done.stdout
+        and "not checked: 1 zip archive(s) (dagyard checks .py files)" in done.stdout
+    ), done.stdout + done.stderr
+    done = run([DAGYARD, "check", "dags/bundle.zip"], tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (
+        "dags/bundle.zip was not checked: dagyard checks .py files, not zip archives" in done.stdout
+    )

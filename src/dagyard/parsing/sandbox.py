@@ -30,7 +30,6 @@ NETWORK_EVENTS = {
     "socket.connect": "connects to {0}",
     "socket.getaddrinfo": "looks up the address of {0}",
     "socket.gethostbyname": "looks up the address of {0}",
-    "socket.gethostbyname_ex": "looks up the address of {0}",
     "socket.gethostbyaddr": "looks up the name of {0}",
     "socket.getnameinfo": "looks up the name of {0}",
     "socket.sendto": "sends a datagram to {0}",
