@@ -133,11 +133,18 @@ def _verify(root: Path, results) -> int:
         where = f"{difference.file} ({difference.dag_id})" if difference.dag_id else difference.file
         console.print(f"[bold red]≠[/] {escape(where)}: {escape(difference.message)}")
     for message in sorted({note.message for note in notes}):
-        dags = ", ".join(sorted({str(n.dag_id) for n in notes if n.message == message}))
-        console.print(f"[yellow]![/] {escape(dags)}: {escape(message)}")
+        dags = sorted({str(n.dag_id) for n in notes if n.message == message})
+        console.print(f"[yellow]![/] {escape(_some_of(dags))}: {escape(message)}")
     if not real:
         console.print("[bold green]✔ verified:[/] every DAG has the same structure in Airflow 3")
     return len(real)
+
+
+def _some_of(names: list[str], shown: int = 5) -> str:
+    """The first few names, then how many more, so one note stays one readable line."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more DAGs"
 
 
 def _translate_settings(path: Path) -> None:
