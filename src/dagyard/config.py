@@ -7,10 +7,12 @@ and a plain sentence, plus a "did you mean" when a key looks like a typo.
 from __future__ import annotations
 
 import difflib
+import functools
+import os
 import re
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -21,8 +23,14 @@ from pydantic import (
     model_validator,
 )
 
-if TYPE_CHECKING:
-    from dagyard.resources import Resources
+from dagyard.quantities import (
+    Allocatable,
+    Resources,
+    ResourcesError,
+    parse_quantity,
+    problems,
+    quantity_text,
+)
 
 CONFIG_FILE_NAME = "dagyard.toml"
 
@@ -260,8 +268,6 @@ class ResourcePresetSection(_Section):
     @field_validator("*", mode="before")
     @classmethod
     def _quantity(cls, value: object) -> object:
-        from dagyard.resources import ResourcesError, parse_quantity, quantity_text
-
         if value is None:
             return None
         if not isinstance(value, str | int | float) or isinstance(value, bool):
@@ -274,17 +280,13 @@ class ResourcePresetSection(_Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> ResourcePresetSection:
-        from dagyard.resources import problems
-
         found = problems(self.to_resources())
         if found:
             raise ValueError("; ".join(found))
         return self
 
     def to_resources(self) -> Resources:
-        """This preset as `dagyard.resources.Resources`."""
-        from dagyard.resources import Resources
-
+        """This preset as `dagyard.quantities.Resources`."""
         return Resources(self.request_cpu, self.request_memory, self.limit_cpu, self.limit_memory)
 
 
@@ -318,8 +320,6 @@ class ResourcesSection(_Section):
 
     @model_validator(mode="after")
     def _presets_fit(self) -> ResourcesSection:
-        from dagyard.resources import Allocatable, problems
-
         wanted = [("default", self.default)] if self.default else []
         wanted += [(f"folders.{folder}", name) for folder, name in self.folders.items()]
         for where, name in wanted:
@@ -476,6 +476,30 @@ def find_project_root(start: Path) -> Path | None:
         if (folder / CONFIG_FILE_NAME).is_file():
             return folder
     return None
+
+
+@functools.cache
+def _config_at(root: str) -> Config:
+    return load_config(Path(root))
+
+
+def project_config() -> Config | None:
+    """The DAG repository's config, read once per process.
+
+    The repository is `$DAGYARD_PROJECT` (set by `dagyard dev`, `run` and the deploy), else the
+    nearest `dagyard.toml` above the working directory; None when there is neither. Raises
+    ConfigError when its `dagyard.toml` is wrong.
+    """
+    root = os.environ.get("DAGYARD_PROJECT")
+    if not root:
+        found = find_project_root(Path.cwd())
+        root = str(found) if found else None
+    return _config_at(str(Path(root).resolve())) if root else None
+
+
+def forget_project_config() -> None:
+    """Read `dagyard.toml` again on the next `project_config()` (after the file changed)."""
+    _config_at.cache_clear()
 
 
 def load_config(root: Path) -> Config:
