@@ -80,7 +80,7 @@ def build_app(apps: str) -> object:
     remember_endpoint_signatures()
     with long_lived_objects():
         if apps == "execution":
-            from dagyard.dev import execution_api
+            from dagyard._airflow import execution_api
 
             app = execution_api.create_app()
         else:
