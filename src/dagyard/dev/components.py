@@ -10,8 +10,9 @@ import contextlib
 import os
 import socket
 
+from dagyard._airflow.endpoint_signatures import remember_endpoint_signatures
 from dagyard.dev.supervisor import Component
-from dagyard.startup import long_lived_objects, remember_endpoint_signatures
+from dagyard.startup import long_lived_objects
 
 
 def preload(*, api_only: bool = False, tasks: bool = False) -> None:
@@ -86,7 +87,7 @@ def build_app(apps: str) -> object:
         else:
             from airflow.api_fastapi.app import create_app
 
-            from dagyard.dev.action_log import write_action_log_in_a_thread
+            from dagyard._airflow.api_action_log import write_action_log_in_a_thread
 
             write_action_log_in_a_thread()
             app = create_app(apps=apps)
