@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from dagyard.errors import DagyardError
 from dagyard.quantities import (
     Allocatable,
     Resources,
@@ -49,7 +50,7 @@ class ConfigProblem(NamedTuple):
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
 
-class ConfigError(Exception):
+class ConfigError(DagyardError):
     """The config file could not be read; `problems` says why, one entry per problem."""
 
     def __init__(self, problems: list[ConfigProblem]):

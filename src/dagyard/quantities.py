@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from dagyard.errors import DagyardError
+
 FIELDS = ("request_cpu", "request_memory", "limit_cpu", "limit_memory")
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
@@ -34,7 +36,7 @@ _QUANTITY = re.compile(
 )
 
 
-class ResourcesError(ValueError):
+class ResourcesError(DagyardError, ValueError):
     """Resources that Kubernetes would reject or never schedule; the message says what to do."""
 
 

@@ -14,7 +14,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, err_console, fail, relative
+from dagyard.cli._common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    console,
+    err_console,
+    fail,
+    fail_with,
+    relative,
+)
 from dagyard.config import find_project_root
 
 
@@ -125,8 +133,7 @@ def _verify(root: Path, results) -> int:
         with console.status("Loading every file in Airflow 2 and in Airflow 3"):
             differences = verify(root, results, python)
     except (Airflow2EnvError, VerifyError) as error:
-        err_console.print(f"[bold red]error:[/] {escape(str(error))}")
-        return 1
+        fail_with(error)
     notes = [d for d in differences if d.kind == "note"]
     real = [d for d in differences if d.kind != "note"]
     for difference in real:
@@ -153,7 +160,7 @@ def _translate_settings(path: Path) -> None:
     try:
         translation = translate(path)
     except SettingsError as error:
-        fail(str(error), code=EXIT_USAGE)
+        fail_with(error, code=EXIT_USAGE)
     console.print(translation.render(), markup=False)
 
 

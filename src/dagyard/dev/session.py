@@ -25,6 +25,7 @@ from dagyard.config import Config
 from dagyard.dev import components, database
 from dagyard.dev.client import LocalApi
 from dagyard.dev.supervisor import Exited, ProcessGroup
+from dagyard.errors import DagyardError
 from dagyard.parsing.discovery import looks_like_dag_file
 from dagyard.policy import write_local_settings
 from dagyard.workspace import Workspace, seed_local_secrets, write_private
@@ -32,7 +33,7 @@ from dagyard.workspace import Workspace, seed_local_secrets, write_private
 _DEFERRABLE = re.compile(rb"deferrable\s*=\s*True|\.defer\(|Async\b|Trigger\b")
 
 
-class DevError(Exception):
+class DevError(DagyardError):
     """Something stops `dagyard dev` from starting; the message says what to do."""
 
 
