@@ -66,3 +66,17 @@ def test_the_graph_sees_imports_made_inside_functions():
         assert "dagyard.quantities" in error.args[1]
     else:
         raise AssertionError("a cycle added by hand went unseen")
+
+
+def test_commands_share_only_the_cli_helpers_and_nothing_below_imports_the_cli():
+    graph = import_graph()
+    helpers = {"dagyard.cli", "dagyard.cli._common", "dagyard.cli._target"}
+    crossing = sorted(
+        f"{module} -> {name}"
+        for module, names in graph.items()
+        for name in names
+        if name.startswith("dagyard.cli")
+        and name not in helpers
+        and module != "dagyard.cli"  # the entry point lists the commands
+    )
+    assert crossing == []

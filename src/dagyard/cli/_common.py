@@ -26,6 +26,11 @@ ProjectOption = Annotated[
 ]
 
 
+# An Airflow account for the commands that log in (rbac, audit), taken from the environment.
+PASSWORD_VARIABLE = "DAGYARD_AIRFLOW_PASSWORD"
+USER_VARIABLE = "DAGYARD_AIRFLOW_USER"
+
+
 def fail(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
     """Print a plain error (and what to do next) and exit with `code`."""
     err_console.print(f"[bold red]error:[/] {escape(message)}")

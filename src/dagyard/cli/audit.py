@@ -10,11 +10,18 @@ import httpx
 import typer
 
 from dagyard import audit, rbac
-from dagyard.cli._common import EXIT_USAGE, ProjectOption, console, fail, fail_with, open_project
-from dagyard.cli.rbac import PASSWORD_VARIABLE, USER_VARIABLE
+from dagyard.cli._common import (
+    EXIT_USAGE,
+    PASSWORD_VARIABLE,
+    USER_VARIABLE,
+    ProjectOption,
+    console,
+    fail,
+    fail_with,
+    open_project,
+)
 from dagyard.dev.client import LocalApi
-from dagyard.dev.session import read_running_state
-from dagyard.workspace import Workspace
+from dagyard.workspace import Workspace, read_running_state
 
 
 def audit_command(
