@@ -23,7 +23,9 @@ from pydantic import (
     model_validator,
 )
 
+from dagyard.addresses import EMAIL
 from dagyard.errors import DagyardError
+from dagyard.paths import longest_folder_match
 from dagyard.quantities import (
     Allocatable,
     Resources,
@@ -150,7 +152,6 @@ PERMISSION_RESOURCES = (
     "assets",
     "xcoms",
 )
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _SHARED_LOCAL_PART = re.compile(
     r"^(team|teams|all|group|everyone|data|airflow|admin|admins|ops|root|noreply|no-reply|"
     r"info|support|dev|devs|shared)$|(^|[._+-])(team|teams|all|group|shared|list)([._+-]|$)"
@@ -163,7 +164,7 @@ def account_problem(member: str) -> str | None:
     Accounts are per person: an address that reads like a team alias or a mailing list
     (`lake-team@`, `data-all@`, `airflow@`) is refused, so nobody shares a login again.
     """
-    if not _EMAIL.match(member):
+    if not EMAIL.match(member):
         return f"member {member!r} must be a person's e-mail address, like ana@example.com"
     if _SHARED_LOCAL_PART.search(member.split("@", 1)[0].lower()):
         return (
@@ -454,13 +455,8 @@ class Config(_Section):
 
     def team_of(self, relative_path: str) -> str | None:
         """The team owning a file, by the longest configured folder that contains it."""
-        best: tuple[int, str] | None = None
-        for name, team in self.teams.items():
-            for folder in team.folders:
-                prefix = folder.strip("/") + "/"
-                if relative_path.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                    best = (len(prefix), name)
-        return best[1] if best else None
+        folders = ((folder, name) for name, team in self.teams.items() for folder in team.folders)
+        return longest_folder_match(relative_path, folders)
 
     def expand(self, value: str | None) -> Path | None:
         """Resolve a user path from the config: `~` and relative paths (to the project root)."""

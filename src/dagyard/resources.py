@@ -14,13 +14,13 @@ on tasks.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from dagyard.config import Config, project_config
+from dagyard.paths import longest_folder_match, relative
 from dagyard.quantities import (
     FIELDS,
     Allocatable,
@@ -84,11 +84,8 @@ def describe_task(task: Any, config: Config | None = None) -> str:
     where = f"task `{task.task_id}`"
     if not fileloc:
         return where
-    path = Path(fileloc)
-    if config is not None:
-        with contextlib.suppress(ValueError):
-            path = path.resolve().relative_to(config.root.resolve())
-    return f"{where} in {path.as_posix()}"
+    shown = relative(fileloc, config.root) if config is not None else Path(fileloc).as_posix()
+    return f"{where} in {shown}"
 
 
 def is_pod_operator(task: Any, config: Config | None) -> bool:
@@ -168,12 +165,8 @@ def with_resources(
 
 def folder_default(relative_path: str, config: Config) -> str | None:
     """The preset `[resources.folders]` gives a file (longest folder that contains it)."""
-    best: tuple[int, str] | None = None
-    for folder, preset in config.resources.folders.items():
-        prefix = folder.strip("/") + "/"
-        if relative_path.startswith(prefix) and (best is None or len(prefix) > best[0]):
-            best = (len(prefix), preset)
-    return best[1] if best else config.resources.default
+    preset = longest_folder_match(relative_path, config.resources.folders.items())
+    return preset if preset is not None else config.resources.default
 
 
 def default_for(task: Any, config: Config) -> str | Resources | Mapping[str, Any] | None:
