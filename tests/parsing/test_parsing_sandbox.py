@@ -164,6 +164,13 @@ def files(port: int, marker: Path) -> dict[str, str]:
             """,
             "import psycopg2\n",
         ),
+        "dags/driver_uncaught.py": dag_file(
+            "driver_uncaught",
+            f"""
+            CONN = psycopg2.connect(host="127.0.0.1", port={port}, connect_timeout=3)
+            """,
+            "import psycopg2\n",
+        ),
         "dagyard.toml": textwrap.dedent(
             """
             [project]
@@ -270,7 +277,8 @@ def test_programs_are_named_with_their_command(checked):
 
 def test_a_blocked_call_that_fails_the_import_is_reported_once_by_dy106(checked):
     _, report, *_ = checked
-    assert not [f for f in report["findings"] if f["rule"] == "DY101"]
+    others = [f for f in report["findings"] if f["file"] != "dags/driver_uncaught.py"]
+    assert not [f for f in others if f["rule"] == "DY101"]
 
 
 def test_the_driver_below_python_is_stopped_by_the_namespace(checked):
@@ -280,3 +288,16 @@ def test_the_driver_below_python_is_stopped_by_the_namespace(checked):
     else:
         # documented limit: without the namespace a C driver's own socket is not seen
         assert after[0] > before[0]
+
+
+def test_a_driver_below_python_fails_at_the_users_line_with_a_network_hint(checked):
+    mode, report, *_, root = checked
+    if mode != "namespace":
+        pytest.skip("without the namespace the C driver reaches the server (documented limit)")
+    [finding] = [f for f in report["findings"] if f["file"] == "dags/driver_uncaught.py"]
+    assert finding["rule"] == "DY101"
+    assert (finding["file"], finding["line"]) == line_of(
+        root, "dags/driver_uncaught.py", "psycopg2.connect("
+    )
+    assert "Network is unreachable" in finding["message"]
+    assert "uses the network while it loads" in finding["hint"]

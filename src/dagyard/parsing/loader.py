@@ -398,9 +398,20 @@ def _user_frame(trace: str, path: Path, root: Path) -> tuple[str, int] | None:
     return best
 
 
+def exception_text(trace: str) -> str:
+    """The exception's own text at the end of a traceback, all its lines joined (a driver's
+    message can span lines: "... failed: Network is unreachable / Is the server running...")."""
+    lines = [line for line in trace.splitlines() if line.strip()]
+    frames = [n for n, line in enumerate(lines) if line.startswith('  File "')]
+    start = frames[-1] + 1 if frames else 0
+    while start < len(lines) and lines[start][:1].isspace():
+        start += 1  # the frame's source line and its ^^^^ markers
+    text = " ".join(line.strip() for line in lines[start:])
+    return text or (lines[-1].strip() if lines else "the file could not be imported")
+
+
 def _error_from_traceback(trace: str, path: Path, root: Path) -> LoadError:
-    lines = [line for line in trace.strip().splitlines() if line.strip()]
-    message = lines[-1].strip() if lines else "the file could not be imported"
+    message = exception_text(trace)
     frame = _user_frame(trace, path, root)
     kind = "memory" if message.startswith("MemoryError") else "import"
     if kind == "memory":

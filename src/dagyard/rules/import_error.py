@@ -33,6 +33,12 @@ BLOCKED_MARK = "dagyard check blocks"
 
 def hint_for(message: str) -> str:
     """A plain next step for an exception message."""
+    if "Network is unreachable" in message or BLOCKED_MARK in message:
+        return (
+            "the file uses the network while it loads; a check gives it none (nothing leaves "
+            "the machine), and Airflow would make the call at every parse: move it into a task "
+            "or read the value at run time with a template or a connection"
+        )
     if message.startswith(("ModuleNotFoundError", "ImportError")):
         if "airflow" in message:
             return (
