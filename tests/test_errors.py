@@ -21,8 +21,8 @@ def _dagyard_modules():
         yield importlib.import_module(module.name)
 
 
-# Exceptions that are signals inside dagyard, never shown to a person.
-CONTROL_FLOW = {"dagyard.dev.session.Shutdown"}
+# Exceptions that are signals inside dagyard or raised into DAG code, never shown to a person.
+CONTROL_FLOW = {"dagyard.dev.session.Shutdown", "dagyard.parsing.sandbox.SandboxError"}
 
 
 def test_every_error_class_of_dagyard_is_a_dagyard_error():

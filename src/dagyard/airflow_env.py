@@ -207,6 +207,10 @@ def check_env(config: Config, home: Path) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__CORE__DAG_DISCOVERY_SAFE_MODE": "True",
+        # the whole traceback, so that an error raised deep inside a library still shows the
+        # user's own line (Airflow keeps only the last 2 frames by default)
+        "AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACKS": "True",
+        "AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACK_DEPTH": "1000",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlite_url(home / "unused.db"),
         "AIRFLOW__DATABASE__CHECK_MIGRATIONS": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",

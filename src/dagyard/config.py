@@ -210,6 +210,7 @@ class CheckSection(_Section):
     base_branch: str | None = None
     stand_in_variables: dict[str, str] = Field(default_factory=dict)
     stand_in_connections: dict[str, str] = Field(default_factory=dict)
+    network_namespace: bool = True
 
     @field_validator("disable", "severity")
     @classmethod

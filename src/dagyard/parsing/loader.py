@@ -21,6 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard.parsing import lookups, sandbox
+from dagyard.parsing.lookups import Lookup
+from dagyard.parsing.sampler import LineSampler
+from dagyard.parsing.sandbox import Attempt
+
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
 
@@ -82,7 +87,10 @@ class LoadResult(NamedTuple):
     """The outcome of loading one file.
 
     `seconds` is the wall time seen by the caller; `parse_seconds` the time Airflow spent
-    importing the file inside the child; `modules` the project files the DAG file imported.
+    importing the file inside the child; `modules` the project files the DAG file imported;
+    `blocked` the network and program calls the sandbox refused; `lookups` the variables and
+    connections read while loading; `hot_lines` the top-level lines that took the most time
+    (line, seconds).
     """
 
     path: str
@@ -92,6 +100,9 @@ class LoadResult(NamedTuple):
     parse_seconds: float | None = None
     modules: tuple[str, ...] = ()
     extra: object = None
+    blocked: tuple[Attempt, ...] = ()
+    lookups: tuple[Lookup, ...] = ()
+    hot_lines: tuple[tuple[int, float], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -208,7 +219,16 @@ def finish(
             )
         modules = tuple(m for m in data.get("modules", ()) if _is_project_file(m, root))
         return LoadResult(
-            str(path), dags, errors, seconds, data.get("parse_seconds"), modules, data.get("extra")
+            str(path),
+            dags,
+            errors,
+            seconds,
+            data.get("parse_seconds"),
+            modules,
+            data.get("extra"),
+            tuple(Attempt(*a) for a in data.get("blocked", ())),
+            tuple(Lookup(*item) for item in data.get("lookups", ())),
+            tuple((int(line), float(s)) for line, s in data.get("hot_lines", ())),
         )
     return LoadResult(str(path), [], [_error_from_status(status, path, memory_mb)], seconds)
 
@@ -306,20 +326,26 @@ def load_in_this_process(path: Path, extra=None) -> dict:  # pragma: no cover - 
     """Import one DAG file with Airflow's DagBag in this (child) process; return the raw facts."""
     before = set(sys.modules)
     result: dict = {"dags": [], "errors": [], "exit": None}
+    sandbox.enter(str(path))
+    lookups.reset()
     started = time.perf_counter()
-    try:
-        from airflow.dag_processing.dagbag import DagBag
+    with LineSampler(str(path)) as profile:
+        try:
+            from airflow.dag_processing.dagbag import DagBag
 
-        bag = DagBag(dag_folder=str(path), collect_dags=False)
-        dags = bag.process_file(str(path), only_if_updated=False, safe_mode=False)
-        result["parse_seconds"] = time.perf_counter() - started
-        result["dags"] = [_dag_facts(d) for d in dags]
-        result["errors"] = list(bag.import_errors.values())
-    except SystemExit as exit_:
-        import traceback
+            bag = DagBag(dag_folder=str(path), collect_dags=False)
+            dags = bag.process_file(str(path), only_if_updated=False, safe_mode=False)
+            result["parse_seconds"] = time.perf_counter() - started
+            result["dags"] = [_dag_facts(d) for d in dags]
+            result["errors"] = list(bag.import_errors.values())
+        except SystemExit as exit_:
+            import traceback
 
-        result["exit"] = exit_.code
-        result["exit_trace"] = "".join(traceback.format_tb(exit_.__traceback__))
+            result["exit"] = exit_.code
+            result["exit_trace"] = "".join(traceback.format_tb(exit_.__traceback__))
+    result["blocked"] = [list(attempt) for attempt in sandbox.attempts()]
+    result["lookups"] = [list(lookup) for lookup in lookups.recorded()]
+    result["hot_lines"] = profile.hot_lines()
     result["modules"] = sorted(
         {
             str(getattr(module, "__file__", None))
@@ -372,9 +398,20 @@ def _user_frame(trace: str, path: Path, root: Path) -> tuple[str, int] | None:
     return best
 
 
+def exception_text(trace: str) -> str:
+    """The exception's own text at the end of a traceback, all its lines joined (a driver's
+    message can span lines: "... failed: Network is unreachable / Is the server running...")."""
+    lines = [line for line in trace.splitlines() if line.strip()]
+    frames = [n for n, line in enumerate(lines) if line.startswith('  File "')]
+    start = frames[-1] + 1 if frames else 0
+    while start < len(lines) and lines[start][:1].isspace():
+        start += 1  # the frame's source line and its ^^^^ markers
+    text = " ".join(line.strip() for line in lines[start:])
+    return text or (lines[-1].strip() if lines else "the file could not be imported")
+
+
 def _error_from_traceback(trace: str, path: Path, root: Path) -> LoadError:
-    lines = [line for line in trace.strip().splitlines() if line.strip()]
-    message = lines[-1].strip() if lines else "the file could not be imported"
+    message = exception_text(trace)
     frame = _user_frame(trace, path, root)
     kind = "memory" if message.startswith("MemoryError") else "import"
     if kind == "memory":

@@ -33,6 +33,9 @@ def to_dict(report: Report, root: Path) -> dict:
             "seconds": round(report.seconds, 3),
             "base": report.base,
             "checked": [c.relative for c in report.files],
+            "scope": report.scope,
+            "airflow_parses": report.airflow_parses,
+            "notes": list(report.notes),
         },
     }
 

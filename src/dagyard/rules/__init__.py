@@ -16,6 +16,7 @@ from dagyard.rules import (
     hardcoded_secret,
     import_error,
     load_killed,
+    network_at_parse,
     no_dag,
     owner,
     parse_time,
@@ -26,6 +27,7 @@ from dagyard.rules import (
     tags,
     task_count,
     team_folder,
+    top_level_lookup,
     vanished_dag,
 )
 from dagyard.rules._base import CheckedFile, Context, Finding, Issue
@@ -36,6 +38,8 @@ RULES: tuple[ModuleType, ...] = (
     no_dag,
     duplicate_dag_id,
     vanished_dag,
+    network_at_parse,
+    top_level_lookup,
     owner,
     pod_local_settings,
     hardcoded_secret,

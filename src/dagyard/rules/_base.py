@@ -56,6 +56,8 @@ class Context(NamedTuple):
     scanned_modules: tuple[Path, ...] = ()
     secret_scans: dict[Path, list] | None = None
     ruff_diagnostics: list[dict] | None = None
+    skipped: tuple[Path, ...] = ()
+    shared: frozenset[Path] = frozenset()
 
     def relative(self, path: Path | str) -> str:
         """`path` relative to the project root (for messages)."""

@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard._airflow import dag_discovery
+from dagyard._airflow.dag_discovery import Listing
 from dagyard.config import Config
-from dagyard.parsing import discovery, pool, runtime
-from dagyard.parsing.imports import ImportGraph, build_graph, dependents
+from dagyard.parsing import discovery, pool, runtime, sandbox, selection
+from dagyard.parsing.imports import ImportGraph, build_graph, importers
 from dagyard.parsing.loader import LoadResult
 from dagyard.parsing.source import Source, quick_dag_ids
 from dagyard.paths import relative
@@ -30,6 +32,19 @@ class Report(NamedTuple):
     files: list[CheckedFile]
     seconds: float
     base: str | None = None
+    scope: str = "all"
+    notes: tuple[str, ...] = ()
+    airflow_parses: int | None = None
+    archives: int = 0
+    dags_folder: str = "dags"
+
+    @property
+    def nothing_checked(self) -> bool:
+        """True when nothing was checked because of what was asked (named files, or `--all`).
+
+        `--changed` with no changed DAG file is not such a case: there was nothing to check.
+        """
+        return self.scope != "changed" and not self.files
 
     @property
     def errors(self) -> list[Finding]:
@@ -43,12 +58,22 @@ class Report(NamedTuple):
 
 
 class Targets(NamedTuple):
-    """What to check: DAG files to load, plus what git says changed (for `--changed`)."""
+    """What to check: DAG files to load, what git says changed (for `--changed`), and why
+    named files were not loaded. `scope` is "all", "named" or "changed"."""
 
     dag_files: list[Path]
     base: str | None = None
     changed: tuple[Path, ...] = ()
     deleted: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()
+    scope: str = "all"
+
+
+def _lower_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes().lower()
+    except OSError:
+        return b""
 
 
 def _child_secret_scan(path: Path) -> list[list]:
@@ -64,16 +89,24 @@ class Checker:
         self.config = config
         runtime.prepare(config)
         self._graph: ImportGraph | None = None
-        self._files: list[Path] | None = None
+        self._listing: Listing | None = None
         self._ids_cache: dict[Path, tuple[int, list[str]]] = {}
         self.search_paths = [config.dags_path, config.root.resolve()]
 
     # --- which files ---------------------------------------------------------------------
+    def listing(self) -> Listing:
+        """The DAGs folder as Airflow sees it (`.airflowignore` applied, and what it parses)."""
+        if self._listing is None:
+            self._listing = dag_discovery.listing(self.config.dags_path)
+        return self._listing
+
     def python_files(self) -> list[Path]:
-        """Every Python file of the DAGs folder (as Airflow lists it)."""
-        if self._files is None:
-            self._files = discovery.python_files(self.config.dags_path)
-        return self._files
+        """Every Python file of the DAGs folder that no `.airflowignore` excludes."""
+        return [
+            p
+            for p in self.listing().listed
+            if p.suffix == ".py" and "__pycache__" not in p.parts and p.is_file()
+        ]
 
     def project_files(self) -> list[Path]:
         """Python files of the DAGs folder plus the project's other Python modules."""
@@ -93,14 +126,9 @@ class Checker:
         return self._graph
 
     def update(self, paths: Iterable[Path]) -> None:
-        """Take saved files into account: re-read their imports, add new files to the lists."""
+        """Take saved files into account: list the folder again, re-read their imports."""
         paths = [Path(p).resolve() for p in paths]
-        if self._files is not None:
-            known = set(self._files)
-            added = [p for p in paths if p.is_relative_to(self.config.dags_path) and p not in known]
-            gone = [p for p in paths if not p.exists()]
-            if added or gone:
-                self._files = sorted((known | set(added)) - set(gone))
+        self._listing = None
         if self._graph is not None:
             fresh = build_graph([p for p in paths if p.exists()], self.search_paths)
             for path in paths:
@@ -109,29 +137,40 @@ class Checker:
             self._graph.imports.update(fresh.imports)
             self._graph.external.update(fresh.external)
 
-    def is_dag_candidate(self, path: Path) -> bool:
-        """A Python file of the DAGs folder that is not a package marker."""
-        return path.name != "__init__.py" and path.is_relative_to(self.config.dags_path)
-
     def dag_files(self) -> list[Path]:
-        """Files Airflow would load as DAG files: DAGs folder files no other file imports."""
-        helpers = self.graph().helpers()
-        return [p for p in self.python_files() if self.is_dag_candidate(p) and p not in helpers]
+        """The `.py` files Airflow would parse: exactly what its DAG processor lists."""
+        return selection.checkable(self.listing())
+
+    def shared_modules(self) -> frozenset[Path]:
+        """Files that a file of the DAGs folder imports: shared code, even when Airflow parses
+        it (imports from tests and scripts do not count)."""
+        imports = self.graph().imports
+        return frozenset(t for path in self.python_files() for t in imports.get(path, ()))
+
+    def skipped_orphans(self) -> list[Path]:
+        """Python files of the DAGs folder Airflow skips in safe mode, that mention "dag" and
+        that no file Airflow parses imports (candidates for a DAG that silently never appears)."""
+        parsed = set(self.dag_files())
+        candidates = [
+            p
+            for p in self.python_files()
+            if p not in parsed and p.name != "__init__.py" and b"dag" in _lower_bytes(p)
+        ]
+        if not candidates:
+            return []
+        reverse = self.graph().imported_by()
+        return [p for p in candidates if not (importers(reverse, p) & parsed)]
 
     def targets_all(self) -> Targets:
         """Every DAG file of the repository."""
-        return Targets(self.dag_files())
+        return Targets(self.dag_files(), scope="all")
 
     def targets_for(self, paths: Iterable[Path]) -> Targets:
-        """The given files (folders expanded); a shared module brings the DAG files using it."""
-        wanted: list[Path] = []
-        for path in paths:
-            path = path.resolve()
-            if path.is_dir():
-                wanted += [p for p in self.dag_files() if p.is_relative_to(path)]
-            elif path.suffix == ".py":
-                wanted.append(path)
-        return Targets(self._expand(wanted))
+        """The named files Airflow parses (folders expanded) and the parsed files importing them."""
+        chosen = selection.select(
+            paths, self.listing(), self.graph, self.config.dags_path, self.relative
+        )
+        return Targets(chosen.dag_files, notes=tuple(chosen.notes), scope="named")
 
     def targets_changed(self, base: str | None = None, staged: bool = False) -> Targets:
         """DAG files changed against `base` (or staged), plus the DAG files importing them."""
@@ -142,12 +181,29 @@ class Checker:
         changes = discovery.changed_files(root, base, staged)
         changed = [p.resolve() for p in changes.changed if p.suffix == ".py" and p.exists()]
         deleted = [p for p in changes.deleted if p.suffix == ".py"]
-        dag_files = self._expand([p for p in changed if p.is_relative_to(self.config.root)])
-        helpers_deleted = [p for p in deleted if not p.is_relative_to(self.config.dags_path)]
-        if helpers_deleted or any(p.is_relative_to(self.config.dags_path) for p in deleted):
+        inside = [p for p in changed if p.is_relative_to(self.config.root.resolve())]
+        chosen = selection.select(
+            inside, self.listing(), self.graph, self.config.dags_path, self.relative, explain=False
+        )
+        dag_files = chosen.dag_files
+        if deleted:
             # a deleted module breaks its importers: check them (git still knows who they were)
             dag_files = sorted(set(dag_files) | self._importers_of_deleted(deleted))
-        return Targets(dag_files, changes.base, tuple(changed), tuple(deleted))
+        notes = tuple(self._changed_notes(inside, set(dag_files)))
+        return Targets(dag_files, changes.base, tuple(changed), tuple(deleted), notes, "changed")
+
+    def _changed_notes(self, changed: list[Path], checked: set[Path]) -> list[str]:
+        """Why a changed file of the DAGs folder was not checked (other changes stay quiet)."""
+        listing, folder = self.listing(), self.config.dags_path
+        notes = []
+        imported = set(self.graph().imported_by()) if changed else set()
+        for path in changed:
+            if path in checked or not path.is_relative_to(folder):
+                continue
+            reason = selection.why_not_parsed(path, listing, folder, self.relative(folder))
+            if reason and path not in imported:
+                notes.append(f"{self.relative(path)} changed but was not checked: {reason}")
+        return notes
 
     def _importers_of_deleted(self, deleted: list[Path]) -> set[Path]:
         names = set()
@@ -159,27 +215,11 @@ class Checker:
                         parts.pop()
                     names.add(".".join(parts))
         found = set()
-        dag_files = set(self.dag_files())
-        for file in dag_files:
+        for file in self.dag_files():
             text = Source(file).text
             if any(name and name in text for name in names):
                 found.add(file)
         return found
-
-    def _expand(self, paths: list[Path]) -> list[Path]:
-        """Keep DAG files; replace shared modules by the DAG files that import them."""
-        if not paths:
-            return []
-        dag_like = [p for p in paths if self.is_dag_candidate(p)]
-        others = [p for p in paths if not self.is_dag_candidate(p)]
-        graph = self.graph() if others or dag_like else None
-        helpers = graph.helpers() if graph else set()
-        result = {p for p in dag_like if p not in helpers}
-        shared = [p for p in paths if p in helpers or not self.is_dag_candidate(p)]
-        if shared and graph is not None:
-            candidates = set(self.dag_files())
-            result |= dependents(graph, shared) & candidates
-        return sorted(result)
 
     # --- the check -------------------------------------------------------------------------
     def run(
@@ -199,10 +239,12 @@ class Checker:
         enabled = self.enabled()
         ruff = airflow_ruff.start(files, config.root) if "DY150" in enabled else None
         pool.warm_up(self._libraries(files))
+        sandbox.configure(str(config.root.resolve()), config.check.network_namespace)
         scan = "DY130" in enabled
         if scan:
             hardcoded_secret.warm_up()
-        early = Context(config=config, files=[], other_dag_ids={})
+        shared = self.shared_modules()
+        early = Context(config=config, files=[], other_dag_ids={}, shared=shared)
         file_rules = [r for r in RULES if r.ID in enabled and hasattr(r, "check_file")]
         checked: list[CheckedFile] = []
         raw: list[tuple] = []
@@ -248,12 +290,25 @@ class Checker:
             scanned_modules=tuple(modules),
             secret_scans=scans,
             ruff_diagnostics=airflow_ruff.collect(ruff) if ruff else None,
+            skipped=tuple(self.skipped_orphans()) if targets.scope == "all" else (),
+            shared=shared,
         )
         for rule in RULES:
             if rule.ID in enabled and hasattr(rule, "check_repo"):
                 raw.extend((rule, issue) for issue in rule.check_repo(ctx))
         findings = self.findings(raw, checked)
-        return Report(findings, checked, time.monotonic() - started, targets.base)
+        listing = self.listing()
+        return Report(
+            findings,
+            checked,
+            time.monotonic() - started,
+            targets.base,
+            targets.scope,
+            targets.notes,
+            len(listing.parsed),
+            len(selection.skipped_archives(listing)),
+            self.relative(self.config.dags_path),
+        )
 
     def enabled(self) -> set[str]:
         """Rule ids that run (all but `[check] disable`)."""
@@ -312,8 +367,8 @@ class Checker:
 
     def _other_dag_ids(self, checked: set[Path]) -> dict[str, list[Path]]:
         found: dict[str, list[Path]] = {}
-        for path in self.python_files():
-            if path in checked or not self.is_dag_candidate(path):
+        for path in self.dag_files():
+            if path in checked:
                 continue
             for dag_id in self._quick_ids(path):
                 found.setdefault(dag_id, []).append(path)
