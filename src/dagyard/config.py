@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -102,6 +103,8 @@ class TeamSection(_Section):
     folders: list[str] = Field(default_factory=list)
     slack_channel: str | None = None
     can_read: list[str] = Field(default_factory=list)
+    # teams whose DAGs this team's DAGs may trigger, wait on, clear or feed assets to ("*": all)
+    links_to: list[str] = Field(default_factory=list)
     permissions: list[str] = Field(default_factory=list)
     # hours between "still broken" reminders of a broken DAG file; unset: `[alerts]`'s value
     still_broken_reminder_hours: int | None = Field(default=None, ge=0, le=720)
@@ -139,6 +142,7 @@ PERMISSION_RESOURCES = (
     "providers",
     "plugins",
     "assets",
+    "asset events",
     "xcoms",
 )
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -174,6 +178,10 @@ class SecuritySection(_Section):
     admins: list[str] = Field(default_factory=list)
     viewers: list[str] = Field(default_factory=list)
     airflow_url: str | None = None
+    # addresses of groups or mailing lists in this organisation (globs, e.g. "data-*@example.com")
+    group_addresses: list[str] = Field(default_factory=list)
+    # addresses confirmed to be one person's own, although in several teams or like a group
+    personal_accounts: list[str] = Field(default_factory=list)
 
     @field_validator("admins", "viewers")
     @classmethod
@@ -492,9 +500,71 @@ def load_config(root: Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([_syntax_problem(path, text, error)]) from None
     try:
-        return Config.model_validate({**data, "root": root.resolve()})
+        config = Config.model_validate({**data, "root": root.resolve()})
     except ValidationError as error:
         raise ConfigError(_validation_problems(path, text, error)) from None
+    problems = team_problems(config, path, text)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def team_problems(config: Config, path: Path, text: str) -> list[ConfigProblem]:
+    """Problems between teams: unknown team names, and accounts that may be shared.
+
+    An address listed in more than one team, or matching `[security] group_addresses`, may be
+    a shared mailbox: it is refused until `[security] personal_accounts` confirms it.
+    """
+    problems = []
+    known = ", ".join(sorted(config.teams))
+    for name, team in config.teams.items():
+        for key in ("can_read", "links_to"):
+            for other in getattr(team, key):
+                if other != "*" and other not in config.teams:
+                    problems.append(
+                        ConfigProblem(
+                            path,
+                            locate_key(text, ("teams", name, key)),
+                            f'[teams.{name}] {key} names "{other}", which is not a team',
+                            f'known teams: {known}; use "*" for every team',
+                        )
+                    )
+    confirmed = {address.lower() for address in config.security.personal_accounts}
+    teams_of: dict[str, list[str]] = {}
+    for name, team in config.teams.items():
+        for member in team.members:
+            teams_of.setdefault(member.lower(), []).append(name)
+    for address, teams in teams_of.items():
+        if address in confirmed:
+            continue
+        patterns = [p for p in config.security.group_addresses if fnmatch(address, p.lower())]
+        if len(teams) < 2 and not patterns:
+            continue
+        reason = (
+            f"matches the group address pattern {patterns[0]!r}"
+            if patterns
+            else f"is listed in teams {', '.join(teams)}"
+        )
+        problems.append(
+            ConfigProblem(
+                path,
+                _member_line(text, teams[-1], address),
+                f"member {address!r} {reason}: it may be a shared account, and every "
+                "person behind it would act as one",
+                "list each person's own address instead; if it is one person's own address, "
+                f'confirm it under [security]: personal_accounts = ["{address}"]',
+            )
+        )
+    return problems
+
+
+def _member_line(text: str, team: str, address: str) -> int | None:
+    start = locate_key(text, ("teams", team, "members"))
+    lines = text.splitlines()
+    for number in range(start or 1, len(lines) + 1):
+        if address in lines[number - 1].lower():
+            return number
+    return start
 
 
 def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ConfigProblem:

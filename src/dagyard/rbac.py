@@ -7,7 +7,9 @@ The model, for the FAB auth manager:
   DAG's `access_control`, which the dagyard cluster policy sets from the folder the file is in
   (`access_control_for`). The owning team may read, edit (pause, trigger, clear) and delete its
   DAGs; teams listed in another team's `can_read` (or `"*"`) may only read them.
-- connections, variables, pools... are off unless a team lists them in `permissions`.
+- connections, variables, changing pools... are off unless a team lists them in `permissions`;
+  so is creating asset events (`"create asset events"`), which starts every DAG scheduled on
+  the asset, whoever owns it (FAB checks only the asset permission there).
 - `[security] admins` get FAB's `Admin` role; `[security] viewers` get `Viewer` (read all).
 
 `plan_sync` compares that with what an Airflow API server has (through FAB's REST API,
@@ -85,7 +87,6 @@ TEAM_BASE_PERMISSIONS: frozenset[tuple[str, str]] = frozenset(
         ("can_edit", "DAG Runs"),
         ("can_delete", "DAG Runs"),
         ("can_edit", "HITL Detail"),
-        ("can_create", "Assets"),
     }
 )
 # `permissions = ["read connections"]` in dagyard.toml -> FAB (action, resource).
@@ -99,6 +100,7 @@ RESOURCES = {
     "providers": "Providers",
     "plugins": "Plugins",
     "assets": "Assets",
+    "asset events": "Assets",
     "xcoms": "XComs",
 }
 MENUS = {"Connections", "Variables", "Pools", "Configurations", "Providers", "Plugins"}

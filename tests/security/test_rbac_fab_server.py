@@ -367,6 +367,7 @@ def test_new_member_appears_only_after_a_real_sync(server: Server) -> None:
         original.replace('members = ["mart-lead@example.com"]',
                          f'members = ["mart-lead@example.com", "new.analyst@example.com", '
                          f'"{PLATFORM}"]')
+        .replace("[security]\n", f'[security]\npersonal_accounts = ["{PLATFORM}"]\n')
     )  # fmt: skip
     try:
         admin = server.client(ADMIN)

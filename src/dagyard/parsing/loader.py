@@ -38,6 +38,21 @@ class TaskFacts(NamedTuple):
     cluster_context: str | None = None
 
 
+class Link(NamedTuple):
+    """A tie from a DAG to others.
+
+    `kind` is `triggers`, `waits_on` or `clears` (an ExternalTaskMarker) a DAG, or `consumes`
+    or `produces` an asset. `target` is the DAG id or the asset's name (`alias:NAME` for an
+    asset alias); `uri` the asset's URI; `task_id` the task making the tie (empty for the
+    schedule).
+    """
+
+    kind: str
+    target: str
+    task_id: str = ""
+    uri: str = ""
+
+
 class DagSummary(NamedTuple):
     """What the file defined: one DAG (the first three fields are all `dagyard dev` needs)."""
 
@@ -51,6 +66,7 @@ class DagSummary(NamedTuple):
     start_date: str | None = None
     default_args: tuple[str, ...] = ()
     tasks: tuple[TaskFacts, ...] = ()
+    links: tuple[Link, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict) -> DagSummary:
@@ -64,6 +80,7 @@ class DagSummary(NamedTuple):
             "tags": tuple(data.get("tags", ())),
             "default_args": tuple(data.get("default_args", ())),
             "tasks": tasks,
+            "links": tuple(Link(**link) for link in data.get("links", ())),
         }
         return cls(**fields)
 
@@ -267,7 +284,39 @@ def _dag_facts(dag) -> dict:  # pragma: no cover - runs in the child
         "start_date": start_date.isoformat() if start_date else None,
         "default_args": sorted(str(key) for key in (dag.default_args or {})),
         "tasks": [_task_facts(task) for task in dag.tasks],
+        "links": _links(dag),
     }
+
+
+def _asset_links(kind: str, asset, task_id: str = "") -> list[dict]:  # pragma: no cover - child
+    """Flatten an asset expression (`a | b & alias`) into one link per asset it names."""
+    inner = getattr(asset, "objects", None)
+    if inner is not None:
+        return [link for obj in inner for link in _asset_links(kind, obj, task_id)]
+    name = str(getattr(asset, "name", "") or "")
+    uri = str(getattr(asset, "uri", "") or "")
+    if type(asset).__name__ == "AssetAlias":
+        name = f"alias:{name}"
+    if not name and not uri:
+        return []
+    return [{"kind": kind, "target": name or uri, "task_id": task_id, "uri": uri}]
+
+
+def _links(dag) -> list[dict]:  # pragma: no cover - runs in the child
+    condition = getattr(getattr(dag, "timetable", None), "asset_condition", None)
+    links = _asset_links("consumes", condition) if condition is not None else []
+    for task in dag.tasks:
+        bases = {cls.__name__ for cls in type(task).__mro__}
+        if "TriggerDagRunOperator" in bases:
+            target = str(task.trigger_dag_id)
+            links.append({"kind": "triggers", "target": target, "task_id": task.task_id})
+        for kind, base in (("waits_on", "ExternalTaskSensor"), ("clears", "ExternalTaskMarker")):
+            if base in bases:
+                target = str(task.external_dag_id)
+                links.append({"kind": kind, "target": target, "task_id": task.task_id})
+        for outlet in getattr(task, "outlets", None) or ():
+            links += _asset_links("produces", outlet, task.task_id)
+    return links
 
 
 def _write_all(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the child
