@@ -182,6 +182,11 @@ def team_permissions(config: Config, team: str) -> frozenset[tuple[str, str]]:
     return TEAM_BASE_PERMISSIONS | extra
 
 
+def creates_asset_events(config: Config, team: str) -> bool:
+    """True when the team's role may create asset events (which start asset-scheduled DAGs)."""
+    return ("can_create", "Assets") in team_permissions(config, team)
+
+
 def desired_people(config: Config) -> dict[str, Person]:
     """Every account the config asks for, with its roles, keyed by e-mail (the login)."""
     roles: dict[str, set[str]] = {}
