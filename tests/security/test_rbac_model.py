@@ -229,3 +229,24 @@ def test_unreachable_airflow_is_a_plain_error(tmp_path: Path, monkeypatch) -> No
     url = f"http://127.0.0.1:{free_port()}"
     code, out = run(root, "rbac", "sync", "--url", url, "--user", "admin")
     assert code == 1 and f"could not talk to Airflow at {url}" in out
+
+
+def test_asset_events_are_a_grant(tmp_path: Path) -> None:
+    text = TEAMS.replace('permissions = ["read connections", "edit variables"]',
+                         'permissions = ["create asset events"]')  # fmt: skip
+    config = load_config(write_config(tmp_path / "p", text))
+    assert ("can_create", "Assets") not in rbac.TEAM_BASE_PERMISSIONS
+    assert not rbac.creates_asset_events(config, "lake")
+    assert rbac.creates_asset_events(config, "mart")
+    assert ("can_create", "Assets") in rbac.team_permissions(config, "mart")
+
+
+def test_the_guide_holds_the_generated_permission_tables() -> None:
+    from dagyard import rbac_table
+    from support import REPO
+
+    tables = rbac_table.tables()
+    assert tables in (REPO / "docs" / "security.md").read_text(), (
+        "regenerate: python -m dagyard.rbac_table"
+    )
+    assert "| create asset events (starts every DAG scheduled on the asset) | no |" in tables
