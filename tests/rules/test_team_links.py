@@ -85,6 +85,24 @@ FILES = {
         "ignored",
         'TriggerDagRunOperator(task_id="x", trigger_dag_id="revenue")  # dagyard: ignore',
     ),
+    "lake/mapped.py": dag(
+        "mapped",
+        """
+        TriggerDagRunOperator.partial(task_id="each").expand(
+            trigger_dag_id=["triggers_mart", "revenue"]
+        )
+        """,
+    ),
+    "lake/mapped_at_run_time.py": dag(
+        "mapped_at_run_time",
+        """
+        ids = EmptyOperator(task_id="ids").output
+        TriggerDagRunOperator.partial(task_id="each").expand(trigger_dag_id=ids)
+        """,
+    ),
+    "lake/elsewhere.py": dag(
+        "elsewhere", 'TriggerDagRunOperator(task_id="far", trigger_dag_id="not_in_this_repo")'
+    ),
     "mart/allowed.py": dag(
         "allowed", 'TriggerDagRunOperator(task_id="back", trigger_dag_id="triggers_mart")'
     ),
@@ -119,15 +137,20 @@ def where(findings: list[dict]) -> list[tuple[str, int]]:
 
 
 def test_every_crossing_tie_is_reported_at_its_task(findings: list[dict]) -> None:
-    assert where(findings) == [
-        ("lake/clears_mart.py", 9),
-        ("lake/feeds_mart.py", 9),
-        ("lake/ignored.py", 9),
-        ("lake/templated.py", 9),
-        ("lake/triggers_mart.py", 10),
-        ("lake/waits_on_mart.py", 9),
-        ("mart/not_allowed.py", 9),
-    ]
+    assert where(findings) == sorted(
+        [
+            ("lake/clears_mart.py", 9),
+            ("lake/feeds_mart.py", 9),
+            ("lake/elsewhere.py", 9),
+            ("lake/ignored.py", 9),
+            ("lake/mapped.py", 9),
+            ("lake/mapped_at_run_time.py", 10),
+            ("lake/templated.py", 9),
+            ("lake/triggers_mart.py", 10),
+            ("lake/waits_on_mart.py", 9),
+            ("mart/not_allowed.py", 9),
+        ]
+    )
     assert all(f["severity"] == "error" for f in findings)
 
 
@@ -148,6 +171,13 @@ def test_messages_name_the_other_dag_its_team_and_the_config_line(findings: list
     assert "a DAG chosen at run time, which may belong to any team" in templated["message"]
     assert templated["hint"].endswith('links_to = ["*"]')
     assert "waits on DAG 'ops_watch' of team ops" in by_file["mart/not_allowed.py"]["message"]
+    assert by_file["lake/mapped.py"]["message"] == (
+        "DAG 'mapped' (task 'each') triggers DAG 'revenue' of team mart"
+    )
+    assert "a DAG chosen at run time" in by_file["lake/mapped_at_run_time.py"]["message"]
+    assert by_file["lake/elsewhere.py"]["message"] == (
+        "DAG 'elsewhere' (task 'far') triggers DAG 'not_in_this_repo' of no team of this repository"
+    )
 
 
 def test_allowed_and_same_team_ties_pass(findings: list[dict]) -> None:

@@ -302,18 +302,33 @@ def _asset_links(kind: str, asset, task_id: str = "") -> list[dict]:  # pragma: 
     return [{"kind": kind, "target": name or uri, "task_id": task_id, "uri": uri}]
 
 
+def _task_targets(task, name: str) -> list[str]:  # pragma: no cover - runs in the child
+    """The DAG ids a task argument names; `{{ run time }}` for one only known when it runs."""
+    if type(task).__name__ == "MappedOperator":
+        if name in task.partial_kwargs:
+            values = [task.partial_kwargs[name]]
+        else:
+            mapped = getattr(getattr(task, "expand_input", None), "value", {}) or {}
+            values = mapped.get(name)
+            values = list(values) if isinstance(values, list | tuple) else [None]
+    else:
+        values = [getattr(task, name, None)]
+    return [value if isinstance(value, str) else "{{ run time }}" for value in values]
+
+
 def _links(dag) -> list[dict]:  # pragma: no cover - runs in the child
     condition = getattr(getattr(dag, "timetable", None), "asset_condition", None)
     links = _asset_links("consumes", condition) if condition is not None else []
     for task in dag.tasks:
-        bases = {cls.__name__ for cls in type(task).__mro__}
-        if "TriggerDagRunOperator" in bases:
-            target = str(task.trigger_dag_id)
-            links.append({"kind": "triggers", "target": target, "task_id": task.task_id})
-        for kind, base in (("waits_on", "ExternalTaskSensor"), ("clears", "ExternalTaskMarker")):
+        cls = getattr(task, "operator_class", None)
+        bases = {base.__name__ for base in (cls if isinstance(cls, type) else type(task)).__mro__}
+        ties = [("triggers", "TriggerDagRunOperator", "trigger_dag_id"),
+                ("waits_on", "ExternalTaskSensor", "external_dag_id"),
+                ("clears", "ExternalTaskMarker", "external_dag_id")]  # fmt: skip
+        for kind, base, argument in ties:
             if base in bases:
-                target = str(task.external_dag_id)
-                links.append({"kind": kind, "target": target, "task_id": task.task_id})
+                for target in _task_targets(task, argument):
+                    links.append({"kind": kind, "target": target, "task_id": task.task_id})
         for outlet in getattr(task, "outlets", None) or ():
             links += _asset_links("produces", outlet, task.task_id)
     return links
