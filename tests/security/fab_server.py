@@ -149,3 +149,23 @@ def fab_server(project: Path, db_url: str | None = None) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+@contextmanager
+def scheduler(server: Server) -> Iterator[subprocess.Popen]:
+    """Run `airflow scheduler` for the server's project (stopped, with its children, after)."""
+    log = server.project.parent / "scheduler.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [AIRFLOW, "scheduler"], env=server.env, stdout=sink, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)

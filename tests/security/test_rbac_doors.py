@@ -2,22 +2,24 @@
 the ids of DAGs lake may not read. Then every cell of the permission tables in
 docs/security.md is checked against the same real server.
 
-Real Airflow 3.3.2 API server with the FAB auth manager, once on SQLite and once on
-PostgreSQL. "Nothing queued" is read by the admin from the same API: the runs of every mart
-DAG, the DAGs' pause flags, backfills, asset events queued for a consumer (the queue the
+Real Airflow 3.3.2 API server with the FAB auth manager and a scheduler, once on SQLite and
+once on PostgreSQL. "Nothing queued" is read by the admin from the same API: the runs of every
+mart DAG, the DAGs' pause flags, backfills, asset events queued for a consumer (the queue the
 scheduler turns into runs) and the state of a run's task instances. A granted team's asset
-event, which does queue a run, shows that the check can see one.
+event, which does queue a run that the scheduler then starts, shows that the check can see
+one.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from fab_server import Server, fab_server, postgres_database
+from fab_server import Server, fab_server, postgres_database, scheduler
 
 from dagyard import rbac_table
 from support import REPO, copy_example_repo
@@ -67,16 +69,25 @@ def server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]
     (project / "dagyard.toml").write_text(text)
     (project / "dags" / "data_mart" / "mart_on_rentals.py").write_text(CONSUMER_FILE)
     if request.param == "sqlite":
-        with fab_server(project) as srv:
+        with fab_server(project) as srv, scheduler(srv):
             yield srv
     else:
-        with postgres_database("rbac_doors_") as url, fab_server(project, url) as srv:
+        with (
+            postgres_database("rbac_doors_") as url,
+            fab_server(project, url) as srv,
+            scheduler(srv),
+        ):
             yield srv
 
 
 def _asset_id(admin: httpx.Client, name: str) -> int:
     assets = admin.get("/api/v2/assets", params={"name_pattern": name}).json()["assets"]
     return next(a["id"] for a in assets if a["name"] == name)
+
+
+def _runs(admin: httpx.Client, dag: str, run_type: str) -> list[dict[str, Any]]:
+    runs = admin.get(f"/api/v2/dags/{dag}/dagRuns").json()["dag_runs"]
+    return [run for run in runs if run["run_type"] == run_type]
 
 
 def _queued(admin: httpx.Client) -> dict[str, Any]:
@@ -138,19 +149,31 @@ def test_lake_cannot_make_a_mart_dag_run_by_any_door(server: Server) -> None:
     assert execution in (401, 403), execution
     assert _queued(admin) == before, "a refused request changed or queued something"
 
+    # A team granted "create asset events" still cannot materialize mart's asset: that
+    # needs the run permission on the DAG producing it.
+    platform = server.client(PLATFORM)
+    materialize = platform.post(f"/api/v2/assets/{revenue}/materialize", json={})
+    assert materialize.status_code == 403, materialize.text
+    assert _queued(admin) == before
+
     # The same asset event from a team granted "create asset events" does queue a run:
     # the door is real, and the check above would have seen it.
-    platform = server.client(PLATFORM)
     assert platform.post("/api/v2/assets/events", json={"asset_id": rentals}).status_code == 200
     queued = _queued(admin)["asset queue"]
     assert [q["dag_id"] for q in queued] == [CONSUMER]
+    # ...and the running scheduler turns it into a run, as it would have any refused attempt.
+    deadline = time.monotonic() + 120
+    while not (runs := _runs(admin, CONSUMER, "asset_triggered")):
+        assert time.monotonic() < deadline, "the scheduler started no run from the asset event"
+        time.sleep(0.5)
+    assert len(runs) == 1 and before[f"{CONSUMER} runs"] == []
 
     # Own DAGs through the bulk pause endpoint: refused too (it needs edit on every DAG).
     own = lake.patch("/api/v2/dags", params={"dag_id_pattern": LAKE_DAG}, json={"is_paused": False})
     assert own.status_code == 403
     assert admin.get(f"/api/v2/dags/{LAKE_DAG}").json()["is_paused"] is True
 
-    count = len(doors) + 1
+    count = len(doors) + 2  # and the execution API, and materialize by a granted team
     docs = (REPO / "docs" / "security.md").read_text()
     match = re.search(r"tries (\d+) doors to start a run of another team's DAG", docs)
     assert match and int(match[1]) == count, count
@@ -172,12 +195,21 @@ READS = [
     f"/ui/structure/structure_data?dag_id={MART_DAG}", f"/ui/grid/runs/{MART_DAG}",
     f"/ui/next_run_assets/{CONSUMER}", f"/api/v2/dags/{CONSUMER}/assets/queuedEvents",
 ]  # fmt: skip
-SHOWS_DAG_IDS = {"/api/v2/assets", "/api/v2/assets/{rentals}"}
+# assets list their producing and consuming DAGs; asset events the runs they started
+SHOWS_DAG_IDS = {"/api/v2/assets", "/api/v2/assets/{rentals}", "/api/v2/assets/events"}
 
 
 def test_lake_sees_no_mart_or_platform_dag_id(server: Server) -> None:
-    lake = server.client(LAKE)
-    rentals = _asset_id(server.client(ADMIN), "rental_events")
+    lake, admin = server.client(LAKE), server.client(ADMIN)
+    rentals = _asset_id(admin, "rental_events")
+    # Mart's consumer has run from an asset event, so every page has mart ids it could show.
+    assert admin.patch(f"/api/v2/dags/{CONSUMER}", json={"is_paused": False}).is_success
+    if not _runs(admin, CONSUMER, "asset_triggered"):
+        assert admin.post("/api/v2/assets/events", json={"asset_id": rentals}).is_success
+    deadline = time.monotonic() + 120
+    while not _runs(admin, CONSUMER, "asset_triggered"):
+        assert time.monotonic() < deadline, "the scheduler started no run from the asset event"
+        time.sleep(0.5)
     leaked, answers = {}, {}
     for path in READS:
         since = {"start_date": "2020-01-01T00:00:00Z"} if "historical" in path else None
