@@ -55,7 +55,7 @@ class Edge(NamedTuple):
                 f"DAG '{self.source}' (task '{self.task_id}') {VERBS[self.kind]} a DAG chosen "
                 "at run time, which may belong to any team"
             )
-        owner = f"team {self.target_team}" if self.target_team else "no team of this repository"
+        owner = f"team {self.target_team}" if self.target_team else "no team"
         how = f" '{self.via}'," if self.kind == "feeds" else ""
         return (
             f"DAG '{self.source}' (task '{self.task_id}') {VERBS[self.kind]}{how} DAG "

@@ -176,7 +176,7 @@ def test_messages_name_the_other_dag_its_team_and_the_config_line(findings: list
     )
     assert "a DAG chosen at run time" in by_file["lake/mapped_at_run_time.py"]["message"]
     assert by_file["lake/elsewhere.py"]["message"] == (
-        "DAG 'elsewhere' (task 'far') triggers DAG 'not_in_this_repo' of no team of this repository"
+        "DAG 'elsewhere' (task 'far') triggers DAG 'not_in_this_repo' of no team"
     )
 
 

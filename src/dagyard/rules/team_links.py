@@ -5,7 +5,9 @@ What it does
     `TriggerDagRunOperator` that triggers one, an `ExternalTaskSensor` that waits on one, an
     `ExternalTaskMarker` that clears one's tasks, and an outlet asset that another DAG is
     scheduled on. Reports each tie that reaches a DAG of another team, a DAG no team owns, or a
-    DAG chosen at run time (a templated id), unless `[teams.NAME] links_to` allows it.
+    DAG chosen at run time (a templated id or a mapped one), unless `[teams.NAME] links_to`
+    allows it. "Of no team" means the DAG id is outside every team's folders, or not defined
+    in this repository at all (another repository's DAG on the same Airflow).
 
 Why it matters
     Airflow checks what a person may do on its API, not what a task does once it runs: a task
