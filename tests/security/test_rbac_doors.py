@@ -126,6 +126,8 @@ def test_lake_cannot_make_a_mart_dag_run_by_any_door(server: Server) -> None:
         ("POST", f"/api/v2/dags/{MART_DAG}/dagRuns/{run_id}/clear", {"json": {"dry_run": False}}),
         ("POST", f"/api/v2/dags/{MART_DAG}/clearDagRuns",
          {"json": {"dry_run": False, "dag_runs": [{"dag_run_id": run_id}]}}),
+        ("POST", f"/api/v2/dags/{MART_DAG}/clearPartitions",
+         {"json": {"dry_run": False, "run_id": run_id, "clear_task_instances": True}}),
         ("POST", "/api/v2/dags/~/clearDagRuns",
          {"json": {"dry_run": False, "dag_runs": [{"dag_id": MART_DAG, "dag_run_id": run_id}]}}),
         ("PATCH", f"/api/v2/dags/{MART_DAG}/dagRuns/{run_id}", {"json": {"state": "queued"}}),
