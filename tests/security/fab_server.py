@@ -72,6 +72,24 @@ class Server(NamedTuple):
         run_airflow(self.env, *commands)
 
 
+def stop_group(process: subprocess.Popen) -> None:
+    """Stop a process started in its own session, and every child left in its group."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+
+
 def run_airflow(env: dict[str, str], *commands: list[str]) -> None:
     """Run Airflow CLI commands one after the other in one process (one `import airflow`)."""
     script = (
@@ -143,12 +161,7 @@ def fab_server(project: Path, db_url: str | None = None) -> Iterator[Server]:
         run_airflow(env, ["dags", "reserialize"])
         yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_group(process)
 
 
 @contextmanager
@@ -163,9 +176,4 @@ def scheduler(server: Server) -> Iterator[subprocess.Popen]:
     try:
         yield process
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_group(process)
