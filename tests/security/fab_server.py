@@ -63,8 +63,9 @@ class Server(NamedTuple):
             base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
         )
 
-    def dagyard(self, *args: str) -> Result:
-        env = {"COLUMNS": "300", "DAGYARD_AIRFLOW_PASSWORD": self.bootstrap_password}
+    def dagyard(self, *args: str, password: str | None = None) -> Result:
+        """Run a dagyard command in this process (as the bootstrap admin unless told)."""
+        env = {"COLUMNS": "300", "DAGYARD_AIRFLOW_PASSWORD": password or self.bootstrap_password}
         result = CliRunner().invoke(app, [*args, "--project", str(self.project)], env=env)
         return Result(result.exit_code, result.stdout, result.stderr)
 
