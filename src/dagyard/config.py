@@ -530,13 +530,17 @@ def team_problems(config: Config, path: Path, text: str) -> list[ConfigProblem]:
                         )
                     )
     confirmed = {address.lower() for address in config.security.personal_accounts}
-    teams_of: dict[str, list[str]] = {}
+    listed: dict[str, list[tuple[str, ...]]] = {}  # address -> the lists it is in
     for name, team in config.teams.items():
         for member in team.members:
-            teams_of.setdefault(member.lower(), []).append(name)
-    for address, teams in teams_of.items():
+            listed.setdefault(member.lower(), []).append(("teams", name, "members"))
+    for key in ("admins", "viewers"):
+        for person in getattr(config.security, key):
+            listed.setdefault(person.lower(), []).append(("security", key))
+    for address, places in listed.items():
         if address in confirmed:
             continue
+        teams = [place[1] for place in places if place[0] == "teams"]
         patterns = [p for p in config.security.group_addresses if fnmatch(address, p.lower())]
         if len(teams) < 2 and not patterns:
             continue
@@ -548,8 +552,8 @@ def team_problems(config: Config, path: Path, text: str) -> list[ConfigProblem]:
         problems.append(
             ConfigProblem(
                 path,
-                _member_line(text, teams[-1], address),
-                f"member {address!r} {reason}: it may be a shared account, and every "
+                _address_line(text, places[-1], address),
+                f"{address!r} {reason}: it may be a shared account, and every "
                 "person behind it would act as one",
                 "list each person's own address instead; if it is one person's own address, "
                 f'confirm it under [security]: personal_accounts = ["{address}"]',
@@ -558,8 +562,8 @@ def team_problems(config: Config, path: Path, text: str) -> list[ConfigProblem]:
     return problems
 
 
-def _member_line(text: str, team: str, address: str) -> int | None:
-    start = locate_key(text, ("teams", team, "members"))
+def _address_line(text: str, key: tuple[str, ...], address: str) -> int | None:
+    start = locate_key(text, key)
     lines = text.splitlines()
     for number in range(start or 1, len(lines) + 1):
         if address in lines[number - 1].lower():

@@ -113,12 +113,12 @@ def test_an_address_in_two_teams_needs_a_confirmation(tmp_path: Path, address: s
     [problem] = caught.value.problems
     assert problem.line == 10
     assert problem.message == (
-        f"member {address!r} is listed in teams lake, mart: it may be a shared account, "
+        f"{address!r} is listed in teams lake, mart: it may be a shared account, "
         "and every person behind it would act as one"
     )
     assert f'confirm it under [security]: personal_accounts = ["{address}"]' in problem.hint
     code, out = run(root, "rbac", "show")
-    assert code == 2 and f"dagyard.toml:10: member {address!r}" in out
+    assert code == 2 and f"dagyard.toml:10: {address!r} is listed in teams lake, mart" in out
     confirmed = SHARED.format(address=address) + f'[security]\npersonal_accounts = ["{address}"]\n'
     config = load_config(write_config(tmp_path / "q", confirmed))
     assert rbac.desired_people(config)[address].roles == {"team-lake", "team-mart"}
