@@ -7,11 +7,13 @@ and a plain sentence, plus a "did you mean" when a key looks like a typo.
 from __future__ import annotations
 
 import difflib
+import functools
+import os
 import re
 import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -22,8 +24,17 @@ from pydantic import (
     model_validator,
 )
 
-if TYPE_CHECKING:
-    from dagyard.resources import Resources
+from dagyard.addresses import EMAIL
+from dagyard.errors import DagyardError
+from dagyard.paths import longest_folder_match
+from dagyard.quantities import (
+    Allocatable,
+    Resources,
+    ResourcesError,
+    parse_quantity,
+    problems,
+    quantity_text,
+)
 
 CONFIG_FILE_NAME = "dagyard.toml"
 
@@ -42,7 +53,7 @@ class ConfigProblem(NamedTuple):
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
 
-class ConfigError(Exception):
+class ConfigError(DagyardError):
     """The config file could not be read; `problems` says why, one entry per problem."""
 
     def __init__(self, problems: list[ConfigProblem]):
@@ -145,7 +156,6 @@ PERMISSION_RESOURCES = (
     "asset events",
     "xcoms",
 )
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _SHARED_LOCAL_PART = re.compile(
     r"^(team|teams|all|group|everyone|data|airflow|admin|admins|ops|root|noreply|no-reply|"
     r"info|support|dev|devs|shared)$|(^|[._+-])(team|teams|all|group|shared|list)([._+-]|$)"
@@ -158,7 +168,7 @@ def account_problem(member: str) -> str | None:
     Accounts are per person: an address that reads like a team alias or a mailing list
     (`lake-team@`, `data-all@`, `airflow@`) is refused, so nobody shares a login again.
     """
-    if not _EMAIL.match(member):
+    if not EMAIL.match(member):
         return f"member {member!r} must be a person's e-mail address, like ana@example.com"
     if _SHARED_LOCAL_PART.search(member.split("@", 1)[0].lower()):
         return (
@@ -268,8 +278,6 @@ class ResourcePresetSection(_Section):
     @field_validator("*", mode="before")
     @classmethod
     def _quantity(cls, value: object) -> object:
-        from dagyard.resources import ResourcesError, parse_quantity, quantity_text
-
         if value is None:
             return None
         if not isinstance(value, str | int | float) or isinstance(value, bool):
@@ -282,17 +290,13 @@ class ResourcePresetSection(_Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> ResourcePresetSection:
-        from dagyard.resources import problems
-
         found = problems(self.to_resources())
         if found:
             raise ValueError("; ".join(found))
         return self
 
     def to_resources(self) -> Resources:
-        """This preset as `dagyard.resources.Resources`."""
-        from dagyard.resources import Resources
-
+        """This preset as `dagyard.quantities.Resources`."""
         return Resources(self.request_cpu, self.request_memory, self.limit_cpu, self.limit_memory)
 
 
@@ -326,8 +330,6 @@ class ResourcesSection(_Section):
 
     @model_validator(mode="after")
     def _presets_fit(self) -> ResourcesSection:
-        from dagyard.resources import Allocatable, problems
-
         wanted = [("default", self.default)] if self.default else []
         wanted += [(f"folders.{folder}", name) for folder, name in self.folders.items()]
         for where, name in wanted:
@@ -461,13 +463,8 @@ class Config(_Section):
 
     def team_of(self, relative_path: str) -> str | None:
         """The team owning a file, by the longest configured folder that contains it."""
-        best: tuple[int, str] | None = None
-        for name, team in self.teams.items():
-            for folder in team.folders:
-                prefix = folder.strip("/") + "/"
-                if relative_path.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                    best = (len(prefix), name)
-        return best[1] if best else None
+        folders = ((folder, name) for name, team in self.teams.items() for folder in team.folders)
+        return longest_folder_match(relative_path, folders)
 
     def expand(self, value: str | None) -> Path | None:
         """Resolve a user path from the config: `~` and relative paths (to the project root)."""
@@ -484,6 +481,30 @@ def find_project_root(start: Path) -> Path | None:
         if (folder / CONFIG_FILE_NAME).is_file():
             return folder
     return None
+
+
+@functools.cache
+def _config_at(root: str) -> Config:
+    return load_config(Path(root))
+
+
+def project_config() -> Config | None:
+    """The DAG repository's config, read once per process.
+
+    The repository is `$DAGYARD_PROJECT` (set by `dagyard dev`, `run` and the deploy), else the
+    nearest `dagyard.toml` above the working directory; None when there is neither. Raises
+    ConfigError when its `dagyard.toml` is wrong.
+    """
+    root = os.environ.get("DAGYARD_PROJECT")
+    if not root:
+        found = find_project_root(Path.cwd())
+        root = str(found) if found else None
+    return _config_at(str(Path(root).resolve())) if root else None
+
+
+def forget_project_config() -> None:
+    """Read `dagyard.toml` again on the next `project_config()` (after the file changed)."""
+    _config_at.cache_clear()
 
 
 def load_config(root: Path) -> Config:

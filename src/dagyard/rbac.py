@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import httpx
 
 from dagyard.config import Config
+from dagyard.errors import DagyardError
 
 TEAM_ROLE_PREFIX = "team-"
 ADMIN_ROLE = "Admin"
@@ -107,13 +108,8 @@ MENUS = {"Connections", "Variables", "Pools", "Configurations", "Providers", "Pl
 PER_DAG_PREFIXES = ("DAG:", "DAG Run:")
 
 
-class RbacError(Exception):
+class RbacError(DagyardError):
     """RBAC cannot be planned or applied: `message` says what, `hint` what to do."""
-
-    def __init__(self, message: str, hint: str | None = None):
-        self.message = message
-        self.hint = hint
-        super().__init__(message)
 
 
 class Person(NamedTuple):

@@ -174,7 +174,7 @@ def test_team_roles_never_hold_all_dags_and_grant_only_what_is_listed(tmp_path: 
 def test_dag_policy_sets_access_control_from_the_folder(tmp_path, monkeypatch) -> None:
     root = write_config(tmp_path / "p", TEAMS)
     monkeypatch.setenv("DAGYARD_PROJECT", str(root))
-    policy._project_config.cache_clear()
+    policy._policy_config.cache_clear()
     try:
         dags = root / "dags"
         mart_dag = SimpleNamespace(fileloc=str(dags / "data_mart" / "x.py"), access_control=None)
@@ -187,7 +187,7 @@ def test_dag_policy_sets_access_control_from_the_folder(tmp_path, monkeypatch) -
         assert other.access_control is handmade  # no team owns the folder: left alone
         assert outside.access_control is None
     finally:
-        policy._project_config.cache_clear()
+        policy._policy_config.cache_clear()
     assert "dag_policy" in policy.LOCAL_SETTINGS_MODULE
 
 

@@ -13,6 +13,8 @@ import yaml
 from dagyard import dag_links, rbac
 from dagyard.cli._common import (
     EXIT_USAGE,
+    PASSWORD_VARIABLE,
+    USER_VARIABLE,
     ProjectOption,
     console,
     fail,
@@ -26,9 +28,6 @@ app = typer.Typer(
     help="Roles and accounts as code: teams in dagyard.toml -> Airflow (FAB or Keycloak).",
     no_args_is_help=True,
 )
-
-PASSWORD_VARIABLE = "DAGYARD_AIRFLOW_PASSWORD"
-USER_VARIABLE = "DAGYARD_AIRFLOW_USER"
 
 
 def new_accounts_file(workspace: Workspace) -> Path:

@@ -13,10 +13,12 @@ import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard.errors import DagyardError
+
 DAG_WORDS = (b"dag", b"asset")
 
 
-class GitError(Exception):
+class GitError(DagyardError):
     """git could not answer (not a repository, unknown ref, git missing)."""
 
 

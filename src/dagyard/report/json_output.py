@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dagyard.report._paths import relative
+from dagyard.paths import relative
 from dagyard.rules._engine import Report
 
 

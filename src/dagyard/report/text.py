@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from dagyard.report._paths import relative
+from dagyard.paths import relative
 from dagyard.rules._engine import Report
 
 STYLE = {"error": "bold red", "warning": "yellow"}

@@ -8,6 +8,7 @@ from typing import Literal, NamedTuple
 from dagyard.config import Config
 from dagyard.parsing.loader import LoadResult
 from dagyard.parsing.source import Source
+from dagyard.paths import relative
 
 Severity = Literal["error", "warning"]
 
@@ -58,7 +59,4 @@ class Context(NamedTuple):
 
     def relative(self, path: Path | str) -> str:
         """`path` relative to the project root (for messages)."""
-        try:
-            return Path(path).resolve().relative_to(self.config.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        return relative(path, self.config.root)

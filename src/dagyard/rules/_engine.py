@@ -16,6 +16,7 @@ from dagyard.parsing import discovery, pool, runtime
 from dagyard.parsing.imports import ImportGraph, build_graph, dependents
 from dagyard.parsing.loader import LoadResult
 from dagyard.parsing.source import Source, quick_dag_ids
+from dagyard.paths import relative
 from dagyard.rules import RULES, airflow_ruff, hardcoded_secret
 from dagyard.rules._base import CheckedFile, Context, Finding
 
@@ -300,10 +301,7 @@ class Checker:
 
     def relative(self, path: Path | str) -> str:
         """`path` relative to the project root."""
-        try:
-            return Path(path).resolve().relative_to(self.config.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        return relative(path, self.config.root)
 
     def _libraries(self, files: list[Path]) -> list[str]:
         if self._graph is not None:

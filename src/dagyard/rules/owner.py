@@ -18,9 +18,9 @@ Fix
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from dagyard.addresses import EMAIL
 from dagyard.rules._base import CheckedFile, Context, Issue
 
 ID = "DY110"
@@ -28,7 +28,6 @@ NAME = "owner"
 SEVERITY = "error"
 SUMMARY = "the DAG's owner is missing or not an e-mail address of the company"
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@(?P<domain>[A-Za-z0-9.-]+\.[A-Za-z]{2,})$")
 DEFAULT_OWNERS = {"", "airflow"}
 
 
@@ -36,7 +35,7 @@ def problem(owner: str, domains: list[str]) -> str | None:
     """Why `owner` is not acceptable, or None when it is."""
     if owner.strip().lower() in DEFAULT_OWNERS:
         return "has no owner"
-    match = _EMAIL.match(owner.strip())
+    match = EMAIL.match(owner.strip())
     if not match:
         return f"has the owner '{owner}', which is not an e-mail address"
     domain = match.group("domain").lower()
