@@ -208,8 +208,10 @@ def test_lake_sees_no_mart_or_platform_dag_id(server: Server) -> None:
     assert admin.patch(f"/api/v2/dags/{CONSUMER}", json={"is_paused": False}).is_success
     if not _runs(admin, CONSUMER, "asset_triggered"):
         assert admin.post("/api/v2/assets/events", json={"asset_id": rentals}).is_success
+    # Airflow 3.3.2 answers 500 to GET /assets/events while a run an event created has no
+    # start date yet, so wait until the run has started.
     deadline = time.monotonic() + 120
-    while not _runs(admin, CONSUMER, "asset_triggered"):
+    while not [r for r in _runs(admin, CONSUMER, "asset_triggered") if r["start_date"]]:
         assert time.monotonic() < deadline, "the scheduler started no run from the asset event"
         time.sleep(0.5)
     leaked, answers = {}, {}
