@@ -65,11 +65,23 @@ def test_granted_team_sees_every_dag_its_asset_events_start(tmp_path: Path) -> N
     assert "asset-scheduled" not in out.split("team-mart", 1)[1]
 
 
-def test_without_the_grant_no_dag_file_is_loaded(tmp_path: Path) -> None:
+def test_dag_files_are_loaded_only_for_a_granted_team(tmp_path: Path) -> None:
     project = copy_example_repo(tmp_path / "repo")
-    (project / "dags" / "data_mart" / "boom.py").write_text(
-        "import airflow  # dag\nraise SystemExit('loaded')\n"
+    marker = tmp_path / "loaded"
+    (project / "dags" / "data_mart" / "marks.py").write_text(
+        f"import pathlib  # airflow dag\npathlib.Path({str(marker)!r}).write_text('yes')\n"
     )
     code, out = show(project)
     assert code == 0, out
-    assert "asset" not in out and "loaded" not in out
+    assert not marker.exists() and "asset" not in out
+    config = project / "dagyard.toml"
+    config.write_text(
+        config.read_text().replace(
+            'slack_channel = "#mart-alerts"',
+            'slack_channel = "#mart-alerts"\npermissions = ["create asset events"]',
+        )
+    )
+    code, out = show(project)
+    assert code == 0, out
+    assert marker.exists()
+    assert "creating asset events starts every asset-scheduled DAG: none in this" in out
