@@ -138,6 +138,14 @@ def edges(config: Config, dags: list[LoadedDag], teams: dict[str, str | None]) -
     return found
 
 
+def allowed_teams(config: Config, source: str | None, target: str | None) -> bool:
+    """True when DAGs of team `source` may start, read or clear DAGs of team `target`."""
+    if source is None or source == target:
+        return True
+    links_to = config.teams[source].links_to
+    return "*" in links_to or (target is not None and target in links_to)
+
+
 def allowed(config: Config, edge: Edge) -> bool:
     """True when the edge stays in its team, or `[teams.SOURCE] links_to` allows it."""
     if edge.source_team is None:
@@ -153,6 +161,56 @@ def allowed(config: Config, edge: Edge) -> bool:
 def crossing(config: Config, found: Iterable[Edge]) -> list[Edge]:
     """The edges that reach another team's DAG (or an unknown one) without being allowed."""
     return [edge for edge in found if not allowed(config, edge)]
+
+
+class Mention(NamedTuple):
+    """A loaded DAG's asset that a DAG file of another team, not loaded, names too."""
+
+    dag: LoadedDag
+    dag_team: str | None
+    link: Link
+    path: Path
+    team: str
+
+    def edge(self) -> Edge:
+        """The tie it may be: the producing side's team starts the consuming side's DAG."""
+        producing, consuming = (
+            (self.dag_team, self.team)
+            if self.link.kind == "produces"
+            else (self.team, self.dag_team)
+        )
+        return Edge("feeds", self.dag.summary.dag_id, producing, self.dag.path, None, consuming,
+                    self.link.task_id, self.link.target)  # fmt: skip
+
+
+def mentions(config: Config, dags: list[LoadedDag], unloaded: Iterable[Path]) -> list[Mention]:
+    """Assets of loaded DAGs that DAG files of other teams which were not loaded also name.
+
+    A partial check (`--changed`, or some files) cannot tell whether such a file produces or
+    consumes the asset; naming it as a quoted string is enough to be reported.
+    """
+    texts = {}
+    for path in unloaded:
+        team = team_of_path(config, path)
+        if team is not None:
+            try:
+                texts[path] = (team, Path(path).read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
+    found = []
+    for dag in dags:
+        mine = team_of_path(config, dag.path)
+        if mine is None:
+            continue
+        for link in dag.summary.links:
+            if link.kind not in ("produces", "consumes") or link.target.startswith("alias:"):
+                continue
+            quoted = {f'"{v}"' for v in (link.target, link.uri) if v}
+            quoted |= {f"'{v}'" for v in (link.target, link.uri) if v}
+            for path, (team, text) in sorted(texts.items()):
+                if team != mine and any(q in text for q in quoted):
+                    found.append(Mention(dag, mine, link, path, team))
+    return found
 
 
 def asset_scheduled(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -116,20 +117,30 @@ FILES = {
 
 
 @pytest.fixture(scope="module")
-def findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("links")
     (root / "dagyard.toml").write_text(CONFIG)
     for name, text in FILES.items():
         path = root / "dags" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    return root
+
+
+def check(root: Path, *files: str) -> list[dict]:
     result = subprocess.run(
-        [DAGYARD, "check", "--format", "json", "--project", str(root)],
+        [DAGYARD, "check", *(str(root / "dags" / f) for f in files), "--format", "json",
+         "--project", str(root)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
     return [f for f in report["findings"] if f["rule"] == "DY149"]
+
+
+@pytest.fixture(scope="module")
+def findings(root: Path) -> list[dict]:
+    return check(root)
 
 
 def where(findings: list[dict]) -> list[tuple[str, int]]:
@@ -189,3 +200,21 @@ def test_allowed_and_same_team_ties_pass(findings: list[dict]) -> None:
         "mart/revenue.py",
     ):
         assert f"dags/{name}" not in files
+
+
+def test_a_partial_check_reports_assets_other_teams_files_name(root: Path) -> None:
+    [producer] = check(root, "lake/feeds_mart.py")
+    assert producer["message"] == (
+        "DAG 'feeds_mart' produces asset 'rentals', which dags/mart/revenue.py of team mart "
+        "also names (not loaded in this check): a DAG of team lake may start one of team mart"
+    )
+    assert producer["line"] == 9
+    assert producer["hint"].endswith('[teams.lake]: links_to = ["mart"]')
+    [consumer] = check(root, "mart/revenue.py")
+    assert consumer["message"] == (
+        "DAG 'revenue' is scheduled on asset 'rentals', which dags/lake/feeds_mart.py of team "
+        "lake also names (not loaded in this check): a DAG of team lake may start one of team "
+        "mart"
+    )
+    assert consumer["file"] == "dags/mart/revenue.py"
+    assert check(root, "mart/marts_internal.py") == []

@@ -7,7 +7,10 @@ What it does
     scheduled on. Reports each tie that reaches a DAG of another team, a DAG no team owns, or a
     DAG chosen at run time (a templated id or a mapped one), unless `[teams.NAME] links_to`
     allows it. "Of no team" means the DAG id is outside every team's folders, or not defined
-    in this repository at all (another repository's DAG on the same Airflow).
+    in this repository at all (another repository's DAG on the same Airflow). When only some
+    files are checked (`--changed`, or files named on the command line), an asset of a checked
+    DAG that an unchecked DAG file of another team names too (as a quoted string) is reported
+    as well: that file may be scheduled on the asset, or produce it.
 
 Why it matters
     Airflow checks what a person may do on its API, not what a task does once it runs: a task
@@ -32,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dagyard import dag_links
+from dagyard.parsing.source import Source
 from dagyard.rules._base import Context, Issue
 
 ID = "DY149"
@@ -55,10 +59,7 @@ def check_repo(ctx: Context) -> Iterator[Issue]:
     teams = dag_links.dag_teams(config, loaded, ctx.other_dag_ids)
     sources = {file.path: file.source for file in ctx.files}
     for edge in dag_links.crossing(config, dag_links.edges(config, loaded, teams)):
-        source = sources.get(edge.path)
-        line = source.task_line(edge.task_id) if source and edge.task_id else None
-        if line is None and source is not None:
-            line = source.dag_line(edge.source)
+        line = _line(sources.get(edge.path), edge)
         target = f'"{edge.target_team}"' if edge.target is not None and edge.target_team else '"*"'
         yield Issue(
             edge.describe(),
@@ -67,3 +68,29 @@ def check_repo(ctx: Context) -> Iterator[Issue]:
             edge.path,
             line,
         )
+    unloaded = sorted({path for paths in ctx.other_dag_ids.values() for path in paths})
+    for mention in dag_links.mentions(config, loaded, unloaded):
+        edge = mention.edge()
+        if dag_links.allowed_teams(config, edge.source_team, edge.target_team):
+            continue
+        line = _line(sources.get(mention.dag.path), edge)
+        verb = "produces" if mention.link.kind == "produces" else "is scheduled on"
+        yield Issue(
+            f"DAG '{edge.source}' {verb} asset '{mention.link.target}', which "
+            f"{ctx.relative(mention.path)} of team {mention.team} also names (not loaded in "
+            f"this check): a DAG of team {edge.source_team} may start one of team "
+            f"{edge.target_team}",
+            f"check the whole repository (`dagyard check`) to see the tie; allow it under "
+            f'[teams.{edge.source_team}]: links_to = ["{edge.target_team}"]',
+            mention.dag.path,
+            line,
+        )
+
+
+def _line(source: Source | None, edge: dag_links.Edge) -> int | None:
+    """The line of the task making the tie, else of the DAG."""
+    if source is None:
+        return None
+    return (source.task_line(edge.task_id) if edge.task_id else None) or source.dag_line(
+        edge.source
+    )
