@@ -202,6 +202,25 @@ class SecuritySection(_Section):
                 raise ValueError(problem.replace("member ", "", 1))
         return people
 
+    @field_validator("personal_accounts")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        for address in addresses:
+            if not EMAIL.match(address):
+                raise ValueError(f"{address!r} must be a person's e-mail address")
+        return addresses
+
+    @field_validator("group_addresses")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            if "@" not in pattern:
+                raise ValueError(
+                    f"{pattern!r} is not an address pattern; write one like "
+                    '"data-*@example.com" (* matches any text)'
+                )
+        return patterns
+
 
 class CheckSection(_Section):
     """`[check]`: which `dagyard check` rules run, how severe they are, and their budgets."""

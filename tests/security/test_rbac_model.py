@@ -250,3 +250,16 @@ def test_the_guide_holds_the_generated_permission_tables() -> None:
         "regenerate: python -m dagyard.rbac_table"
     )
     assert "| create asset events (starts every DAG scheduled on the asset) | no |" in tables
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('personal_accounts = ["kim"]', "[security] `personal_accounts`: 'kim' must be a person's"),
+        ('group_addresses = ["data-*"]', "'data-*' is not an address pattern"),
+    ],
+)
+def test_confirmations_and_patterns_must_be_addresses(tmp_path: Path, line, message) -> None:
+    root = write_config(tmp_path / "p", f"\n[security]\n{line}\n")
+    code, out = run(root, "rbac", "show")
+    assert code == 2 and "dagyard.toml:3:" in out and message in out
