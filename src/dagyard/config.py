@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -113,6 +114,8 @@ class TeamSection(_Section):
     folders: list[str] = Field(default_factory=list)
     slack_channel: str | None = None
     can_read: list[str] = Field(default_factory=list)
+    # teams whose DAGs this team's DAGs may trigger, wait on, clear or feed assets to ("*": all)
+    links_to: list[str] = Field(default_factory=list)
     permissions: list[str] = Field(default_factory=list)
     # hours between "still broken" reminders of a broken DAG file; unset: `[alerts]`'s value
     still_broken_reminder_hours: int | None = Field(default=None, ge=0, le=720)
@@ -150,6 +153,7 @@ PERMISSION_RESOURCES = (
     "providers",
     "plugins",
     "assets",
+    "asset events",
     "xcoms",
 )
 _SHARED_LOCAL_PART = re.compile(
@@ -184,6 +188,10 @@ class SecuritySection(_Section):
     admins: list[str] = Field(default_factory=list)
     viewers: list[str] = Field(default_factory=list)
     airflow_url: str | None = None
+    # addresses of groups or mailing lists in this organisation (globs, e.g. "data-*@example.com")
+    group_addresses: list[str] = Field(default_factory=list)
+    # addresses confirmed to be one person's own, although in several teams or like a group
+    personal_accounts: list[str] = Field(default_factory=list)
 
     @field_validator("admins", "viewers")
     @classmethod
@@ -193,6 +201,25 @@ class SecuritySection(_Section):
             if problem:
                 raise ValueError(problem.replace("member ", "", 1))
         return people
+
+    @field_validator("personal_accounts")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        for address in addresses:
+            if not EMAIL.match(address):
+                raise ValueError(f"{address!r} must be a person's e-mail address")
+        return addresses
+
+    @field_validator("group_addresses")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            if "@" not in pattern:
+                raise ValueError(
+                    f"{pattern!r} is not an address pattern; write one like "
+                    '"data-*@example.com" (* matches any text)'
+                )
+        return patterns
 
 
 class CheckSection(_Section):
@@ -514,9 +541,75 @@ def load_config(root: Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([_syntax_problem(path, text, error)]) from None
     try:
-        return Config.model_validate({**data, "root": root.resolve()})
+        config = Config.model_validate({**data, "root": root.resolve()})
     except ValidationError as error:
         raise ConfigError(_validation_problems(path, text, error)) from None
+    problems = team_problems(config, path, text)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def team_problems(config: Config, path: Path, text: str) -> list[ConfigProblem]:
+    """Problems between teams: unknown team names, and accounts that may be shared.
+
+    An address listed in more than one team, or matching `[security] group_addresses`, may be
+    a shared mailbox: it is refused until `[security] personal_accounts` confirms it.
+    """
+    problems = []
+    known = ", ".join(sorted(config.teams))
+    for name, team in config.teams.items():
+        for key in ("can_read", "links_to"):
+            for other in getattr(team, key):
+                if other != "*" and other not in config.teams:
+                    problems.append(
+                        ConfigProblem(
+                            path,
+                            locate_key(text, ("teams", name, key)),
+                            f'[teams.{name}] {key} names "{other}", which is not a team',
+                            f'known teams: {known}; use "*" for every team',
+                        )
+                    )
+    confirmed = {address.lower() for address in config.security.personal_accounts}
+    listed: dict[str, list[tuple[str, ...]]] = {}  # address -> the lists it is in
+    for name, team in config.teams.items():
+        for member in team.members:
+            listed.setdefault(member.lower(), []).append(("teams", name, "members"))
+    for key in ("admins", "viewers"):
+        for person in getattr(config.security, key):
+            listed.setdefault(person.lower(), []).append(("security", key))
+    for address, places in listed.items():
+        if address in confirmed:
+            continue
+        teams = [place[1] for place in places if place[0] == "teams"]
+        patterns = [p for p in config.security.group_addresses if fnmatch(address, p.lower())]
+        if len(teams) < 2 and not patterns:
+            continue
+        reason = (
+            f"matches the group address pattern {patterns[0]!r}"
+            if patterns
+            else f"is listed in teams {', '.join(teams)}"
+        )
+        problems.append(
+            ConfigProblem(
+                path,
+                _address_line(text, places[-1], address),
+                f"{address!r} {reason}: it may be a shared account, and every "
+                "person behind it would act as one",
+                "list each person's own address instead; if it is one person's own address, "
+                f'confirm it under [security]: personal_accounts = ["{address}"]',
+            )
+        )
+    return problems
+
+
+def _address_line(text: str, key: tuple[str, ...], address: str) -> int | None:
+    start = locate_key(text, key)
+    lines = text.splitlines()
+    for number in range(start or 1, len(lines) + 1):
+        if address in lines[number - 1].lower():
+            return number
+    return start
 
 
 def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ConfigProblem:

@@ -43,6 +43,21 @@ class TaskFacts(NamedTuple):
     cluster_context: str | None = None
 
 
+class Link(NamedTuple):
+    """A tie from a DAG to others.
+
+    `kind` is `triggers`, `waits_on` or `clears` (an ExternalTaskMarker) a DAG, or `consumes`
+    or `produces` an asset. `target` is the DAG id or the asset's name (`alias:NAME` for an
+    asset alias); `uri` the asset's URI; `task_id` the task making the tie (empty for the
+    schedule).
+    """
+
+    kind: str
+    target: str
+    task_id: str = ""
+    uri: str = ""
+
+
 class DagSummary(NamedTuple):
     """What the file defined: one DAG (the first three fields are all `dagyard dev` needs)."""
 
@@ -56,6 +71,7 @@ class DagSummary(NamedTuple):
     start_date: str | None = None
     default_args: tuple[str, ...] = ()
     tasks: tuple[TaskFacts, ...] = ()
+    links: tuple[Link, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict) -> DagSummary:
@@ -69,6 +85,7 @@ class DagSummary(NamedTuple):
             "tags": tuple(data.get("tags", ())),
             "default_args": tuple(data.get("default_args", ())),
             "tasks": tasks,
+            "links": tuple(Link(**link) for link in data.get("links", ())),
         }
         return cls(**fields)
 
@@ -287,7 +304,54 @@ def _dag_facts(dag) -> dict:  # pragma: no cover - runs in the child
         "start_date": start_date.isoformat() if start_date else None,
         "default_args": sorted(str(key) for key in (dag.default_args or {})),
         "tasks": [_task_facts(task) for task in dag.tasks],
+        "links": _links(dag),
     }
+
+
+def _asset_links(kind: str, asset, task_id: str = "") -> list[dict]:  # pragma: no cover - child
+    """Flatten an asset expression (`a | b & alias`) into one link per asset it names."""
+    inner = getattr(asset, "objects", None)
+    if inner is not None:
+        return [link for obj in inner for link in _asset_links(kind, obj, task_id)]
+    name = str(getattr(asset, "name", "") or "")
+    uri = str(getattr(asset, "uri", "") or "")
+    if type(asset).__name__ == "AssetAlias":
+        name = f"alias:{name}"
+    if not name and not uri:
+        return []
+    return [{"kind": kind, "target": name or uri, "task_id": task_id, "uri": uri}]
+
+
+def _task_targets(task, name: str) -> list[str]:  # pragma: no cover - runs in the child
+    """The DAG ids a task argument names; `{{ run time }}` for one only known when it runs."""
+    if type(task).__name__ == "MappedOperator":
+        if name in task.partial_kwargs:
+            values = [task.partial_kwargs[name]]
+        else:
+            mapped = getattr(getattr(task, "expand_input", None), "value", {}) or {}
+            values = mapped.get(name)
+            values = list(values) if isinstance(values, list | tuple) else [None]
+    else:
+        values = [getattr(task, name, None)]
+    return [value if isinstance(value, str) else "{{ run time }}" for value in values]
+
+
+def _links(dag) -> list[dict]:  # pragma: no cover - runs in the child
+    condition = getattr(getattr(dag, "timetable", None), "asset_condition", None)
+    links = _asset_links("consumes", condition) if condition is not None else []
+    for task in dag.tasks:
+        cls = getattr(task, "operator_class", None)
+        bases = {base.__name__ for base in (cls if isinstance(cls, type) else type(task)).__mro__}
+        ties = [("triggers", "TriggerDagRunOperator", "trigger_dag_id"),
+                ("waits_on", "ExternalTaskSensor", "external_dag_id"),
+                ("clears", "ExternalTaskMarker", "external_dag_id")]  # fmt: skip
+        for kind, base, argument in ties:
+            if base in bases:
+                for target in _task_targets(task, argument):
+                    links.append({"kind": kind, "target": target, "task_id": task.task_id})
+        for outlet in getattr(task, "outlets", None) or ():
+            links += _asset_links("produces", outlet, task.task_id)
+    return links
 
 
 def _write_all(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the child

@@ -2,7 +2,8 @@
 
 `RULES` lists them in id order. A rule module has `ID`, `NAME`, `SEVERITY` (the default),
 `SUMMARY`, a docstring (what / why / example / fix, shown by `dagyard check --explain ID`), and
-`check_file(file, ctx)` and/or `check_repo(ctx)`, which yield `Issue`s.
+`check_file(file, ctx)` and/or `check_repo(ctx)`, which yield `Issue`s; `SUPPRESSIBLE = False`
+makes a rule ignore `# dagyard: ignore` comments.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dagyard.rules import (
     tags,
     task_count,
     team_folder,
+    team_links,
     top_level_lookup,
     vanished_dag,
 )
@@ -51,6 +53,7 @@ RULES: tuple[ModuleType, ...] = (
     task_count,
     parse_time,
     team_folder,
+    team_links,
     airflow_ruff,
 )
 BY_ID = {rule.ID: rule for rule in RULES}

@@ -336,7 +336,8 @@ class Checker:
             if path not in sources:
                 sources[path] = Source(path)
             source = sources[path]
-            if source.suppressed(rule.ID, issue.line):
+            inline_ok = getattr(rule, "SUPPRESSIBLE", True)
+            if inline_ok and source.suppressed(rule.ID, issue.line):
                 continue
             findings.append(
                 Finding(
