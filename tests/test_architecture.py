@@ -7,6 +7,7 @@ import order changes.
 from __future__ import annotations
 
 import ast
+import re
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -80,3 +81,20 @@ def test_commands_share_only_the_cli_helpers_and_nothing_below_imports_the_cli()
         and module != "dagyard.cli"  # the entry point lists the commands
     )
     assert crossing == []
+
+
+PRIVATE_NAME = re.compile(
+    r"^\s*(?:from|import)\s+(?:airflow|cadwyn|fastapi)[\w.]*\._|"
+    r"^\s*from\s+(?:airflow|cadwyn|fastapi)[\w.]*\s+import\s+_|_BaseOperator__",
+    re.M,
+)
+
+
+def test_private_airflow_names_are_used_only_by_the_adapters():
+    users = sorted(
+        path.relative_to(SOURCE).as_posix()
+        for path in SOURCE.rglob("*.py")
+        if PRIVATE_NAME.search(path.read_text(encoding="utf-8"))
+        and path.parent.name != "_airflow"
+    )
+    assert users == []

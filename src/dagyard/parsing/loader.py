@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard._airflow.dag_objects import explicit_arguments
 from dagyard.parsing import lookups, sandbox
 from dagyard.parsing.lookups import Lookup
 from dagyard.parsing.sampler import LineSampler
@@ -275,7 +276,7 @@ _EXPLICIT = ("retries", "owner", *_TASK_ATTRS)
 
 
 def _task_facts(task) -> dict:  # pragma: no cover - runs in the child
-    init_kwargs = getattr(task, "_BaseOperator__init_kwargs", {}) or {}
+    init_kwargs = explicit_arguments(task)
     facts = {
         "task_id": task.task_id,
         "operator": type(task).__name__,
