@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sys
 import tempfile
 import time
 import uuid
@@ -23,7 +24,9 @@ from pathlib import Path
 import psycopg2
 
 from dagyard import airflow_env
-from dagyard.deploy.cluster import Cluster, running_cluster
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from harness.cluster import Cluster, running_cluster
 
 DAGS = 700
 TASKS = 3

@@ -8,6 +8,7 @@ from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
 from dagyard import policy
+from dagyard.config import forget_project_config
 
 
 @pytest.fixture
@@ -19,9 +20,11 @@ def local_project(tmp_path, monkeypatch):
     )
     monkeypatch.setenv("DAGYARD_PROJECT", str(tmp_path))
     monkeypatch.setenv("DAGYARD_PROFILE", "local")
-    policy._project_config.cache_clear()
+    policy._policy_config.cache_clear()
+    forget_project_config()
     yield tmp_path
-    policy._project_config.cache_clear()
+    policy._policy_config.cache_clear()
+    forget_project_config()
 
 
 class SheetToWarehouseOperator(KubernetesPodOperator):

@@ -1,10 +1,10 @@
-"""Start-up helpers: the garbage collector is paused and restored; endpoint analysis is shared."""
+"""Start-up help: the garbage collector is paused and restored."""
 
 from __future__ import annotations
 
 import gc
 
-from dagyard.startup import long_lived_objects, remember_endpoint_signatures
+from dagyard.startup import long_lived_objects
 
 
 def test_collector_is_paused_inside_and_restored_after():
@@ -27,32 +27,3 @@ def test_collector_stays_off_when_it_was_off():
     finally:
         gc.enable()
         gc.unfreeze()
-
-
-class PageSize:
-    def __call__(self, limit: int = 10) -> int:
-        return limit
-
-
-class Unhashable(PageSize):
-    __hash__ = None  # type: ignore[assignment]
-
-
-def test_signatures_are_analysed_once_and_unhashable_callables_still_work():
-    from fastapi import Depends, FastAPI
-    from fastapi.dependencies import utils
-    from fastapi.testclient import TestClient
-
-    remember_endpoint_signatures()
-    remember_endpoint_signatures()  # a second call does not wrap twice
-    assert not hasattr(utils.get_typed_signature.__wrapped__, "__wrapped__")
-
-    def items(offset: int = 0, limit: int = Depends(PageSize())) -> dict:
-        return {"offset": offset, "limit": limit}
-
-    assert utils.get_typed_signature(items) is utils.get_typed_signature(items)
-    assert list(utils.get_typed_signature(Unhashable()).parameters) == ["limit"]
-    app = FastAPI()
-    app.get("/items")(items)
-    response = TestClient(app).get("/items", params={"offset": 3, "limit": 5})
-    assert response.json() == {"offset": 3, "limit": 5}

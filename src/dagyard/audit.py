@@ -13,18 +13,15 @@ from typing import Any, NamedTuple
 
 import httpx
 
+from dagyard.errors import DagyardError
+
 PAGE = 100
 _SINCE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-class AuditError(Exception):
+class AuditError(DagyardError):
     """The audit log cannot be read: `message` says what, `hint` what to do."""
-
-    def __init__(self, message: str, hint: str | None = None):
-        self.message = message
-        self.hint = hint
-        super().__init__(message)
 
 
 class Event(NamedTuple):

@@ -7,10 +7,13 @@ and a plain sentence, plus a "did you mean" when a key looks like a typo.
 from __future__ import annotations
 
 import difflib
+import functools
+import os
 import re
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -21,8 +24,17 @@ from pydantic import (
     model_validator,
 )
 
-if TYPE_CHECKING:
-    from dagyard.resources import Resources
+from dagyard.addresses import EMAIL
+from dagyard.errors import DagyardError
+from dagyard.paths import longest_folder_match
+from dagyard.quantities import (
+    Allocatable,
+    Resources,
+    ResourcesError,
+    parse_quantity,
+    problems,
+    quantity_text,
+)
 
 CONFIG_FILE_NAME = "dagyard.toml"
 
@@ -41,7 +53,7 @@ class ConfigProblem(NamedTuple):
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
 
-class ConfigError(Exception):
+class ConfigError(DagyardError):
     """The config file could not be read; `problems` says why, one entry per problem."""
 
     def __init__(self, problems: list[ConfigProblem]):
@@ -108,6 +120,8 @@ class TeamSection(_Section):
     folders: list[str] = Field(default_factory=list)
     slack_channel: str | None = None
     can_read: list[str] = Field(default_factory=list)
+    # teams whose DAGs this team's DAGs may trigger, wait on, clear or feed assets to ("*": all)
+    links_to: list[str] = Field(default_factory=list)
     permissions: list[str] = Field(default_factory=list)
     # hours between "still broken" reminders of a broken DAG file; unset: `[alerts]`'s value
     still_broken_reminder_hours: int | None = Field(default=None, ge=0, le=720)
@@ -145,9 +159,9 @@ PERMISSION_RESOURCES = (
     "providers",
     "plugins",
     "assets",
+    "asset events",
     "xcoms",
 )
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _SHARED_LOCAL_PART = re.compile(
     r"^(team|teams|all|group|everyone|data|airflow|admin|admins|ops|root|noreply|no-reply|"
     r"info|support|dev|devs|shared)$|(^|[._+-])(team|teams|all|group|shared|list)([._+-]|$)"
@@ -160,7 +174,7 @@ def account_problem(member: str) -> str | None:
     Accounts are per person: an address that reads like a team alias or a mailing list
     (`lake-team@`, `data-all@`, `airflow@`) is refused, so nobody shares a login again.
     """
-    if not _EMAIL.match(member):
+    if not EMAIL.match(member):
         return f"member {member!r} must be a person's e-mail address, like ana@example.com"
     if _SHARED_LOCAL_PART.search(member.split("@", 1)[0].lower()):
         return (
@@ -180,6 +194,10 @@ class SecuritySection(_Section):
     admins: list[str] = Field(default_factory=list)
     viewers: list[str] = Field(default_factory=list)
     airflow_url: str | None = None
+    # addresses of groups or mailing lists in this organisation (globs, e.g. "data-*@example.com")
+    group_addresses: list[str] = Field(default_factory=list)
+    # addresses confirmed to be one person's own, although in several teams or like a group
+    personal_accounts: list[str] = Field(default_factory=list)
 
     @field_validator("admins", "viewers")
     @classmethod
@@ -189,6 +207,25 @@ class SecuritySection(_Section):
             if problem:
                 raise ValueError(problem.replace("member ", "", 1))
         return people
+
+    @field_validator("personal_accounts")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        for address in addresses:
+            if not EMAIL.match(address):
+                raise ValueError(f"{address!r} must be a person's e-mail address")
+        return addresses
+
+    @field_validator("group_addresses")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            if "@" not in pattern:
+                raise ValueError(
+                    f"{pattern!r} is not an address pattern; write one like "
+                    '"data-*@example.com" (* matches any text)'
+                )
+        return patterns
 
 
 class CheckSection(_Section):
@@ -206,6 +243,7 @@ class CheckSection(_Section):
     base_branch: str | None = None
     stand_in_variables: dict[str, str] = Field(default_factory=dict)
     stand_in_connections: dict[str, str] = Field(default_factory=dict)
+    network_namespace: bool = True
 
     @field_validator("disable", "severity")
     @classmethod
@@ -266,8 +304,6 @@ class ResourcePresetSection(_Section):
     @field_validator("*", mode="before")
     @classmethod
     def _quantity(cls, value: object) -> object:
-        from dagyard.resources import ResourcesError, parse_quantity, quantity_text
-
         if value is None:
             return None
         if not isinstance(value, str | int | float) or isinstance(value, bool):
@@ -280,17 +316,13 @@ class ResourcePresetSection(_Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> ResourcePresetSection:
-        from dagyard.resources import problems
-
         found = problems(self.to_resources())
         if found:
             raise ValueError("; ".join(found))
         return self
 
     def to_resources(self) -> Resources:
-        """This preset as `dagyard.resources.Resources`."""
-        from dagyard.resources import Resources
-
+        """This preset as `dagyard.quantities.Resources`."""
         return Resources(self.request_cpu, self.request_memory, self.limit_cpu, self.limit_memory)
 
 
@@ -324,8 +356,6 @@ class ResourcesSection(_Section):
 
     @model_validator(mode="after")
     def _presets_fit(self) -> ResourcesSection:
-        from dagyard.resources import Allocatable, problems
-
         wanted = [("default", self.default)] if self.default else []
         wanted += [(f"folders.{folder}", name) for folder, name in self.folders.items()]
         for where, name in wanted:
@@ -465,13 +495,8 @@ class Config(_Section):
 
     def team_of(self, relative_path: str) -> str | None:
         """The team owning a file, by the longest configured folder that contains it."""
-        best: tuple[int, str] | None = None
-        for name, team in self.teams.items():
-            for folder in team.folders:
-                prefix = folder.strip("/") + "/"
-                if relative_path.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                    best = (len(prefix), name)
-        return best[1] if best else None
+        folders = ((folder, name) for name, team in self.teams.items() for folder in team.folders)
+        return longest_folder_match(relative_path, folders)
 
     def expand(self, value: str | None) -> Path | None:
         """Resolve a user path from the config: `~` and relative paths (to the project root)."""
@@ -490,6 +515,30 @@ def find_project_root(start: Path) -> Path | None:
     return None
 
 
+@functools.cache
+def _config_at(root: str) -> Config:
+    return load_config(Path(root))
+
+
+def project_config() -> Config | None:
+    """The DAG repository's config, read once per process.
+
+    The repository is `$DAGYARD_PROJECT` (set by `dagyard dev`, `run` and the deploy), else the
+    nearest `dagyard.toml` above the working directory; None when there is neither. Raises
+    ConfigError when its `dagyard.toml` is wrong.
+    """
+    root = os.environ.get("DAGYARD_PROJECT")
+    if not root:
+        found = find_project_root(Path.cwd())
+        root = str(found) if found else None
+    return _config_at(str(Path(root).resolve())) if root else None
+
+
+def forget_project_config() -> None:
+    """Read `dagyard.toml` again on the next `project_config()` (after the file changed)."""
+    _config_at.cache_clear()
+
+
 def load_config(root: Path) -> Config:
     """Read `root/dagyard.toml` (defaults when absent) and return the typed config.
 
@@ -504,9 +553,75 @@ def load_config(root: Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([_syntax_problem(path, text, error)]) from None
     try:
-        return Config.model_validate({**data, "root": root.resolve()})
+        config = Config.model_validate({**data, "root": root.resolve()})
     except ValidationError as error:
         raise ConfigError(_validation_problems(path, text, error)) from None
+    problems = team_problems(config, path, text)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def team_problems(config: Config, path: Path, text: str) -> list[ConfigProblem]:
+    """Problems between teams: unknown team names, and accounts that may be shared.
+
+    An address listed in more than one team, or matching `[security] group_addresses`, may be
+    a shared mailbox: it is refused until `[security] personal_accounts` confirms it.
+    """
+    problems = []
+    known = ", ".join(sorted(config.teams))
+    for name, team in config.teams.items():
+        for key in ("can_read", "links_to"):
+            for other in getattr(team, key):
+                if other != "*" and other not in config.teams:
+                    problems.append(
+                        ConfigProblem(
+                            path,
+                            locate_key(text, ("teams", name, key)),
+                            f'[teams.{name}] {key} names "{other}", which is not a team',
+                            f'known teams: {known}; use "*" for every team',
+                        )
+                    )
+    confirmed = {address.lower() for address in config.security.personal_accounts}
+    listed: dict[str, list[tuple[str, ...]]] = {}  # address -> the lists it is in
+    for name, team in config.teams.items():
+        for member in team.members:
+            listed.setdefault(member.lower(), []).append(("teams", name, "members"))
+    for key in ("admins", "viewers"):
+        for person in getattr(config.security, key):
+            listed.setdefault(person.lower(), []).append(("security", key))
+    for address, places in listed.items():
+        if address in confirmed:
+            continue
+        teams = [place[1] for place in places if place[0] == "teams"]
+        patterns = [p for p in config.security.group_addresses if fnmatch(address, p.lower())]
+        if len(teams) < 2 and not patterns:
+            continue
+        reason = (
+            f"matches the group address pattern {patterns[0]!r}"
+            if patterns
+            else f"is listed in teams {', '.join(teams)}"
+        )
+        problems.append(
+            ConfigProblem(
+                path,
+                _address_line(text, places[-1], address),
+                f"{address!r} {reason}: it may be a shared account, and every "
+                "person behind it would act as one",
+                "list each person's own address instead; if it is one person's own address, "
+                f'confirm it under [security]: personal_accounts = ["{address}"]',
+            )
+        )
+    return problems
+
+
+def _address_line(text: str, key: tuple[str, ...], address: str) -> int | None:
+    start = locate_key(text, key)
+    lines = text.splitlines()
+    for number in range(start or 1, len(lines) + 1):
+        if address in lines[number - 1].lower():
+            return number
+    return start
 
 
 def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ConfigProblem:

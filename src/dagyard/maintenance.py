@@ -32,6 +32,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from dagyard.errors import DagyardError
+
 ARCHIVE_PREFIX = "_airflow_deleted__"
 # Filters dagyard adds to Airflow's own, in SQL on `base`, the alias Airflow gives the table.
 LATEST_RUNS = (
@@ -60,7 +62,10 @@ EXTRA_FILTERS = {
 }
 
 
-class CleanError(Exception):
+_CHECK_THE_DATABASE = "check the database URL and that the database is migrated"
+
+
+class CleanError(DagyardError):
     """The clean-up could not run; the message says why and what to do."""
 
 
@@ -120,11 +125,14 @@ def run_worker(env: dict[str, str], action: str, spec: dict[str, Any]) -> dict[s
         raise CleanError(
             "the clean-up stopped with an error:\n  " + "\n  ".join(detail)
             if detail
-            else "the clean-up stopped without saying why"
+            else "the clean-up stopped without saying why",
+            _CHECK_THE_DATABASE,
         )
     answer = json.loads(lines[-1])
     if "error" in answer:
-        raise CleanError(f"the clean-up stopped with an error: {answer['error']}")
+        raise CleanError(
+            f"the clean-up stopped with an error: {answer['error']}", _CHECK_THE_DATABASE
+        )
     return answer
 
 

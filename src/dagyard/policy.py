@@ -14,28 +14,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dagyard.config import Config, ConfigError, load_config
-from dagyard.resources import apply_default_resources
+from dagyard.config import Config, ConfigError, project_config
+from dagyard.resources import apply_default_resources, is_pod_operator
 
 log = logging.getLogger(__name__)
 
 
 @functools.cache
-def _project_config() -> Config | None:
-    root = os.environ.get("DAGYARD_PROJECT")
-    if not root:
-        return None
+def _policy_config() -> Config | None:
+    """The project's config for the policies; a wrong `dagyard.toml` turns them off, said once."""
     try:
-        return load_config(Path(root))
+        return project_config()
     except ConfigError as error:
         log.error("dagyard policies are off: %s", error)
         return None
-
-
-def is_pod_task(task: Any, pod_operators: list[str]) -> bool:
-    """True when `task` is (a subclass of) one of the configured pod-starting operators."""
-    names = set(pod_operators)
-    return any(cls.__name__ in names for cls in type(task).__mro__)
 
 
 def apply_local_pod_settings(task: Any, config: Config) -> None:
@@ -52,13 +44,13 @@ def apply_local_pod_settings(task: Any, config: Config) -> None:
 
 def task_policy(task: Any) -> None:
     """Airflow task policy: default resources everywhere; local-only settings on a laptop."""
-    config = _project_config()
+    config = _policy_config()
     if config is None:
         return
     apply_default_resources(task, config)
     if os.environ.get("DAGYARD_PROFILE") != "local":
         return
-    if is_pod_task(task, config.kubernetes.pod_operators):
+    if is_pod_operator(task, config):
         apply_local_pod_settings(task, config)
 
 
@@ -77,7 +69,7 @@ def dag_policy(dag: Any) -> None:
     The owning team may read, edit and run the DAG; teams that list it in `can_read` may read
     it. What a DAG file says itself is replaced: permissions live in `dagyard.toml`.
     """
-    config = _project_config()
+    config = _policy_config()
     if config is None or not config.teams:
         return
     team = team_of_dag_file(dag.fileloc, config)

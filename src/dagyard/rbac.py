@@ -7,7 +7,9 @@ The model, for the FAB auth manager:
   DAG's `access_control`, which the dagyard cluster policy sets from the folder the file is in
   (`access_control_for`). The owning team may read, edit (pause, trigger, clear) and delete its
   DAGs; teams listed in another team's `can_read` (or `"*"`) may only read them.
-- connections, variables, pools... are off unless a team lists them in `permissions`.
+- connections, variables, changing pools... are off unless a team lists them in `permissions`;
+  so is creating asset events (`"create asset events"`), which starts every DAG scheduled on
+  the asset, whoever owns it (FAB checks only the asset permission there).
 - `[security] admins` get FAB's `Admin` role; `[security] viewers` get `Viewer` (read all).
 
 `plan_sync` compares that with what an Airflow API server has (through FAB's REST API,
@@ -25,6 +27,7 @@ from typing import Any, NamedTuple
 import httpx
 
 from dagyard.config import Config
+from dagyard.errors import DagyardError
 
 TEAM_ROLE_PREFIX = "team-"
 ADMIN_ROLE = "Admin"
@@ -85,7 +88,6 @@ TEAM_BASE_PERMISSIONS: frozenset[tuple[str, str]] = frozenset(
         ("can_edit", "DAG Runs"),
         ("can_delete", "DAG Runs"),
         ("can_edit", "HITL Detail"),
-        ("can_create", "Assets"),
     }
 )
 # `permissions = ["read connections"]` in dagyard.toml -> FAB (action, resource).
@@ -99,19 +101,15 @@ RESOURCES = {
     "providers": "Providers",
     "plugins": "Plugins",
     "assets": "Assets",
+    "asset events": "Assets",
     "xcoms": "XComs",
 }
 MENUS = {"Connections", "Variables", "Pools", "Configurations", "Providers", "Plugins"}
 PER_DAG_PREFIXES = ("DAG:", "DAG Run:")
 
 
-class RbacError(Exception):
+class RbacError(DagyardError):
     """RBAC cannot be planned or applied: `message` says what, `hint` what to do."""
-
-    def __init__(self, message: str, hint: str | None = None):
-        self.message = message
-        self.hint = hint
-        super().__init__(message)
 
 
 class Person(NamedTuple):
@@ -178,6 +176,11 @@ def team_permissions(config: Config, team: str) -> frozenset[tuple[str, str]]:
         if resource in MENUS:
             extra |= {("menu_access", resource), ("menu_access", "Admin")}
     return TEAM_BASE_PERMISSIONS | extra
+
+
+def creates_asset_events(config: Config, team: str) -> bool:
+    """True when the team's role may create asset events (which start asset-scheduled DAGs)."""
+    return ("can_create", "Assets") in team_permissions(config, team)
 
 
 def desired_people(config: Config) -> dict[str, Person]:

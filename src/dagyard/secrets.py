@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import yaml
 
 from dagyard.config import Config
+from dagyard.errors import DagyardError
 from dagyard.workspace import Workspace, is_private
 
 Kind = Literal["connection", "variable"]
@@ -44,13 +45,8 @@ CONNECTION_FIELDS = (
 )
 
 
-class SecretsError(Exception):
+class SecretsError(DagyardError):
     """A secrets file or value is not usable: `message` says what, `hint` what to do."""
-
-    def __init__(self, message: str, hint: str | None = None):
-        self.message = message
-        self.hint = hint
-        super().__init__(message)
 
 
 class Entry(NamedTuple):

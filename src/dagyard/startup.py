@@ -1,4 +1,4 @@
-"""Start-up helpers for the commands that import Airflow: import it and build its apps faster.
+"""Start-up help for the commands that import Airflow: import it and build its apps faster.
 
 Importing Airflow and building its API routes create hundreds of thousands of long-lived
 objects. Python's cyclic garbage collector would scan them again and again while they are being
@@ -8,10 +8,8 @@ created (a quarter of the time on a small machine) although none of them is garb
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 
 @contextlib.contextmanager
@@ -27,27 +25,3 @@ def long_lived_objects() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
-
-
-def remember_endpoint_signatures() -> None:
-    """Analyse each endpoint's signature once while FastAPI builds routes.
-
-    FastAPI analyses an endpoint's signature again each time its router is included in another
-    one (Airflow's REST API nests routers three deep). The analysis depends only on the function,
-    so its result is kept; callables that cannot be dictionary keys are analysed every time.
-    """
-    from fastapi.dependencies import utils
-
-    if getattr(utils.get_typed_signature, "__wrapped__", None) is not None:
-        return
-    analyse = utils.get_typed_signature
-    remembered = functools.lru_cache(maxsize=None)(analyse)
-
-    @functools.wraps(analyse)
-    def get_typed_signature(call: Callable[..., Any]) -> Any:
-        try:
-            return remembered(call)
-        except TypeError:
-            return analyse(call)
-
-    utils.get_typed_signature = get_typed_signature

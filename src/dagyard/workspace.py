@@ -22,6 +22,8 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+import psutil
+
 if TYPE_CHECKING:
     from dagyard.config import Config
 
@@ -143,3 +145,29 @@ def seed_local_secrets(config: Config, workspace: Workspace) -> list[str]:
             write_private(target, example.read_text())
             copied.append(target.name)
     return copied
+
+
+class RunningState(NamedTuple):
+    """What a running session publishes in `.dagyard/dev.json` for other commands.
+
+    `components` maps each Airflow component it started to its pid; `db_url` is the
+    PostgreSQL database given with `--db` (None: the project's SQLite file).
+    """
+
+    pid: int
+    url: str
+    port: int
+    session: str
+    components: dict[str, int] | None = None
+    db_url: str | None = None
+
+
+def read_running_state(workspace: Workspace) -> RunningState | None:
+    """The running session of this project, if one is running."""
+    if not workspace.state_file.exists():
+        return None
+    try:
+        state = RunningState(**json.loads(workspace.state_file.read_text()))
+    except (ValueError, TypeError):
+        return None
+    return state if psutil.pid_exists(state.pid) else None

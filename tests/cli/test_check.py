@@ -70,7 +70,8 @@ def test_example_repo_is_clean_and_exits_0(dag_repo):
     assert "All good" in done.stdout
     dag_files = [p for p in (dag_repo / "dags").rglob("*.py") if "common" not in p.parts]
     dag_files += list((dag_repo / "dags").rglob("*.pipeline.yaml"))
-    assert f"{len(dag_files)} file(s), {len(dag_files)} DAG(s) checked" in done.stdout
+    n = len(dag_files)
+    assert f"Airflow would parse {n} file(s) in dags/, checked {n} ({n} DAG(s))" in done.stdout
 
 
 def test_text_output_points_at_the_line_and_exits_1(dag_repo):

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import httpx
 import pytest
 
-from dagyard.deploy.cluster import Cluster, running_cluster
+from harness.cluster import Cluster, running_cluster
 from support import free_port
 
 pytestmark = pytest.mark.timeout(600)

@@ -156,3 +156,11 @@ def test_jinja_statement_and_nested_expressions():
     assert text.text == (
         "{% if logical_date %}{{ macros.ds_add((data_interval_end | ds), 1) }}{% endif %}"
     )
+
+
+def test_a_note_about_many_dags_names_a_few_and_counts_the_rest():
+    from dagyard.cli.migrate import _some_of
+
+    names = [f"pipeline_{n}" for n in range(700)]
+    assert _some_of(names[:3]) == "pipeline_0, pipeline_1, pipeline_2"
+    assert _some_of(names).endswith("pipeline_4 and 695 more DAGs")

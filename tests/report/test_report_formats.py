@@ -76,6 +76,9 @@ def test_json_has_findings_and_summary():
         "seconds": 1.25,
         "base": None,
         "checked": ["dags/team/a.py"],
+        "scope": "all",
+        "airflow_parses": None,
+        "notes": [],
     }
     first = data["findings"][0]
     assert first["file"] == "dags/team/a.py"

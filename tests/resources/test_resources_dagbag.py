@@ -10,6 +10,7 @@ from airflow.dag_processing.dagbag import DagBag
 from airflow.providers.cncf.kubernetes.pod_generator import PodGenerator
 
 from dagyard import policy
+from dagyard.config import forget_project_config
 
 GOOD = """
 import datetime
@@ -41,13 +42,11 @@ def project(dag_repo: Path, monkeypatch) -> Path:
     monkeypatch.setenv("DAGYARD_PROJECT", str(dag_repo))
     monkeypatch.setenv("DAGYARD_PROFILE", "prod")
     monkeypatch.setattr(settings, "task_policy", policy.task_policy)
-    policy._project_config.cache_clear()
-    from dagyard import resources
-
-    resources._load_project.cache_clear()
+    policy._policy_config.cache_clear()
+    forget_project_config()
     yield dag_repo
-    policy._project_config.cache_clear()
-    resources._load_project.cache_clear()
+    policy._policy_config.cache_clear()
+    forget_project_config()
 
 
 def limits(task) -> dict:

@@ -145,11 +145,11 @@ def test_error_names_the_task_and_its_file(dag_repo):
 def run_policy(monkeypatch, repo: Path, task) -> None:
     monkeypatch.setenv("DAGYARD_PROJECT", str(repo))
     monkeypatch.setenv("DAGYARD_PROFILE", "prod")
-    policy._project_config.cache_clear()
+    policy._policy_config.cache_clear()
     try:
         policy.task_policy(task)
     finally:
-        policy._project_config.cache_clear()
+        policy._policy_config.cache_clear()
 
 
 def resources_of(task) -> dict:

@@ -1,6 +1,6 @@
 """RBAC on a real Airflow 3 API server with the FAB auth manager over a real metadata DB.
 
-One server for the module: `airflow db migrate`, a bootstrap admin (`airflow users create`),
+One server for the module (`fab_server`): `airflow db migrate`, a bootstrap admin,
 `airflow api-server`, then `dagyard rbac sync` creates the team roles and personal accounts,
 and `airflow dags reserialize` parses every DAG through the dagyard cluster policy, which
 writes each DAG's `access_control` into FAB's tables. Every person logs in (`POST
@@ -9,30 +9,18 @@ writes each DAG's `access_control` into FAB's tables. Every person logs in (`POS
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
 import pytest
-import yaml
-from typer.testing import CliRunner
+from fab_server import Server, fab_server
 
-from dagyard.airflow_env import LocalOptions, fab_env
-from dagyard.cli import app
 from dagyard.config import load_config
-from dagyard.policy import write_local_settings
-from dagyard.workspace import Workspace
-from support import REPO, copy_example_repo, free_port
+from support import REPO, copy_example_repo
 
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 ADMIN = "boss@example.com"
 LAKE = "lake-lead@example.com"
 MART = "mart-lead@example.com"
@@ -47,54 +35,6 @@ SECURITY = f"""
 admins = ["{ADMIN}"]
 viewers = ["{VIEWER}"]
 """
-
-
-class Server(NamedTuple):
-    url: str
-    project: Path
-    env: dict[str, str]
-    bootstrap_password: str
-    log: Path
-
-    def passwords(self) -> dict[str, str]:
-        path = self.project / ".dagyard" / "secrets" / "new-accounts.yaml"
-        return yaml.safe_load(path.read_text())
-
-    def client(self, person: str) -> httpx.Client:
-        password = self.passwords()[person]
-        response = httpx.post(
-            f"{self.url}/auth/token", json={"username": person, "password": password}
-        )
-        assert response.status_code == 201, response.text
-        token = response.json()["access_token"]
-        return httpx.Client(
-            base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-        )
-
-    def dagyard(self, *args: str, password: str | None = None) -> Result:
-        """Run a dagyard command in this process (as the bootstrap admin unless told)."""
-        env = {"COLUMNS": "300", "DAGYARD_AIRFLOW_PASSWORD": password or self.bootstrap_password}
-        result = CliRunner().invoke(app, [*args, "--project", str(self.project)], env=env)
-        return Result(result.exit_code, result.stdout, result.stderr)
-
-
-class Result(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def _airflow(env: dict[str, str], *commands: list[str]) -> None:
-    """Run Airflow CLI commands one after the other in one process (one `import airflow`)."""
-    script = (
-        "from airflow.cli import cli_parser\nparser = cli_parser.get_parser()\n"
-        f"for argv in {[list(c) for c in commands]!r}:\n"
-        "    args = parser.parse_args(argv)\n    args.func(args)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=240
-    )
-    assert result.returncode == 0, f"airflow {commands} failed:\n{result.stderr[-3000:]}"
 
 
 def _edit_config(project: Path) -> None:
@@ -117,57 +57,8 @@ def _edit_config(project: Path) -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     project = copy_example_repo(tmp_path_factory.mktemp("rbac") / "dag-repo")
     _edit_config(project)
-    config = load_config(project)
-    workspace = Workspace(project)
-    workspace.ensure()
-    port = free_port()
-    env = {
-        **os.environ,
-        **fab_env(
-            config,
-            workspace,
-            LocalOptions(api_port=port, execution_api_port=port, parse_all=True),
-        ),
-    }
-    write_local_settings(workspace.home)
-    bootstrap = secrets.token_urlsafe(16)
-    _airflow(
-        env,
-        ["db", "migrate"],
-        ["users", "create", "--role", "Admin", "--username", "admin",
-         "--email", "admin@example.com", "--firstname", "Boot", "--lastname", "Strap",
-         "--password", bootstrap],
-    )  # fmt: skip
-    log = project.parent / "api-server.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [AIRFLOW, "api-server"], env=env, stdout=sink, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, f"api-server died:\n{log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"api-server not up:\n{log.read_text()[-3000:]}"
-            try:
-                if httpx.get(f"{url}/api/v2/monitor/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        srv = Server(url, project, env, bootstrap, log)
-        result = srv.dagyard("rbac", "sync", "--url", url, "--user", "admin")
-        assert result.returncode == 0, result.stdout + result.stderr
-        _airflow(env, ["dags", "reserialize"])
+    with fab_server(project) as srv:
         yield srv
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 class Attempt(NamedTuple):
@@ -367,6 +258,7 @@ def test_new_member_appears_only_after_a_real_sync(server: Server) -> None:
         original.replace('members = ["mart-lead@example.com"]',
                          f'members = ["mart-lead@example.com", "new.analyst@example.com", '
                          f'"{PLATFORM}"]')
+        .replace("[security]\n", f'[security]\npersonal_accounts = ["{PLATFORM}"]\n')
     )  # fmt: skip
     try:
         admin = server.client(ADMIN)

@@ -45,6 +45,7 @@ can_read = ["*"]
 [security]
 admins = ["boss@example.com"]
 viewers = ["cto@example.com"]
+personal_accounts = ["lake-lead@example.com"]   # in two teams: confirmed to be one person
 """
 
 
@@ -78,11 +79,66 @@ def test_shared_admin_and_unknown_permission_are_config_errors(tmp_path: Path) -
         load_config(root)
 
 
-def test_can_read_must_name_a_team(tmp_path: Path) -> None:
-    text = '[teams.x]\nmembers = ["a@example.com"]\ncan_read = ["nobody"]\n'
+@pytest.mark.parametrize("key", ["can_read", "links_to"])
+def test_can_read_and_links_to_must_name_a_team(tmp_path: Path, key: str) -> None:
+    text = f'[teams.x]\nmembers = ["a@example.com"]\n{key} = ["nobody"]\n'
     root = write_config(tmp_path / "p", text)
     code, out = run(root, "rbac", "show")
-    assert code == 1 and 'can_read names "nobody", which is not a team' in out
+    assert (
+        code == 2 and f'dagyard.toml:3: [teams.x] {key} names "nobody", which is not a team' in out
+    )
+
+
+SHARED = """
+[teams.lake]
+folders = ["data_lake"]
+members = ["lake-lead@example.com", "{address}"]
+
+[teams.mart]
+folders = ["data_mart"]
+members = [
+    "mart-lead@example.com",
+    "{address}",
+]
+"""
+
+
+@pytest.mark.parametrize(
+    "address", ["datateam@example.com", "airflow-admin@example.com", "data-eng@example.com"]
+)
+def test_an_address_in_two_teams_needs_a_confirmation(tmp_path: Path, address: str) -> None:
+    root = write_config(tmp_path / "p", SHARED.format(address=address))
+    with pytest.raises(ConfigError) as caught:
+        load_config(root)
+    [problem] = caught.value.problems
+    assert problem.line == 10
+    assert problem.message == (
+        f"{address!r} is listed in teams lake, mart: it may be a shared account, "
+        "and every person behind it would act as one"
+    )
+    assert f'confirm it under [security]: personal_accounts = ["{address}"]' in problem.hint
+    code, out = run(root, "rbac", "show")
+    assert code == 2 and f"dagyard.toml:10: {address!r} is listed in teams lake, mart" in out
+    confirmed = SHARED.format(address=address) + f'[security]\npersonal_accounts = ["{address}"]\n'
+    config = load_config(write_config(tmp_path / "q", confirmed))
+    assert rbac.desired_people(config)[address].roles == {"team-lake", "team-mart"}
+
+
+def test_group_address_patterns_need_a_confirmation(tmp_path: Path) -> None:
+    text = (
+        '[security]\ngroup_addresses = ["data-*@example.com", "*-admin@example.com"]\n\n'
+        '[teams.lake]\nfolders = ["x"]\nmembers = ["ok@example.com", "Data-Eng@example.com"]\n'
+    )
+    root = write_config(tmp_path / "p", text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(root)
+    [problem] = caught.value.problems
+    assert problem.line == 6
+    assert "matches the group address pattern 'data-*@example.com'" in problem.message
+    text = text.replace(
+        "[security]\n", '[security]\npersonal_accounts = ["data-eng@example.com"]\n'
+    )
+    assert load_config(write_config(tmp_path / "q", text)).teams["lake"].members
 
 
 def test_access_control_follows_the_owner_and_readers(tmp_path: Path) -> None:
@@ -118,7 +174,7 @@ def test_team_roles_never_hold_all_dags_and_grant_only_what_is_listed(tmp_path: 
 def test_dag_policy_sets_access_control_from_the_folder(tmp_path, monkeypatch) -> None:
     root = write_config(tmp_path / "p", TEAMS)
     monkeypatch.setenv("DAGYARD_PROJECT", str(root))
-    policy._project_config.cache_clear()
+    policy._policy_config.cache_clear()
     try:
         dags = root / "dags"
         mart_dag = SimpleNamespace(fileloc=str(dags / "data_mart" / "x.py"), access_control=None)
@@ -131,7 +187,7 @@ def test_dag_policy_sets_access_control_from_the_folder(tmp_path, monkeypatch) -
         assert other.access_control is handmade  # no team owns the folder: left alone
         assert outside.access_control is None
     finally:
-        policy._project_config.cache_clear()
+        policy._policy_config.cache_clear()
     assert "dag_policy" in policy.LOCAL_SETTINGS_MODULE
 
 
@@ -173,3 +229,37 @@ def test_unreachable_airflow_is_a_plain_error(tmp_path: Path, monkeypatch) -> No
     url = f"http://127.0.0.1:{free_port()}"
     code, out = run(root, "rbac", "sync", "--url", url, "--user", "admin")
     assert code == 1 and f"could not talk to Airflow at {url}" in out
+
+
+def test_asset_events_are_a_grant(tmp_path: Path) -> None:
+    text = TEAMS.replace('permissions = ["read connections", "edit variables"]',
+                         'permissions = ["create asset events"]')  # fmt: skip
+    config = load_config(write_config(tmp_path / "p", text))
+    assert ("can_create", "Assets") not in rbac.TEAM_BASE_PERMISSIONS
+    assert not rbac.creates_asset_events(config, "lake")
+    assert rbac.creates_asset_events(config, "mart")
+    assert ("can_create", "Assets") in rbac.team_permissions(config, "mart")
+
+
+def test_the_guide_holds_the_generated_permission_tables() -> None:
+    from dagyard import rbac_table
+    from support import REPO
+
+    tables = rbac_table.tables()
+    assert tables in (REPO / "docs" / "security.md").read_text(), (
+        "regenerate: python -m dagyard.rbac_table"
+    )
+    assert "| create asset events (starts every DAG scheduled on the asset) | no |" in tables
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('personal_accounts = ["kim"]', "[security] `personal_accounts`: 'kim' must be a person's"),
+        ('group_addresses = ["data-*"]', "'data-*' is not an address pattern"),
+    ],
+)
+def test_confirmations_and_patterns_must_be_addresses(tmp_path: Path, line, message) -> None:
+    root = write_config(tmp_path / "p", f"\n[security]\n{line}\n")
+    code, out = run(root, "rbac", "show")
+    assert code == 2 and "dagyard.toml:3:" in out and message in out

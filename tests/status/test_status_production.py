@@ -17,7 +17,7 @@ import pytest
 from status_env import BROKEN_DAG
 
 from alerts_env import FAILING_DAG  # isort: skip (on the path once status_env is imported)
-from dagyard.deploy.cluster import Cluster, running_cluster
+from harness.cluster import Cluster, running_cluster
 from support import DAGYARD, SMALL_DAG, copy_example_repo, free_port
 
 pytestmark = pytest.mark.timeout(900)

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 
 from dagyard.alerts.source import BrokenFile, DagInfo
 from dagyard.config import Config
+from dagyard.paths import longest_folder_match
 
 
 def relative_path(
@@ -63,13 +64,9 @@ def broken_path(config: Config, broken: BrokenFile) -> str:
 def channel_for(config: Config, path: str | None) -> str:
     """The Slack channel for a file: folder override, then team channel, then the default."""
     if path:
-        best: tuple[int, str] | None = None
-        for folder, channel in config.alerts.folder_channels.items():
-            prefix = folder.strip("/") + "/"
-            if path.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), channel)
-        if best:
-            return best[1]
+        channel = longest_folder_match(path, config.alerts.folder_channels.items())
+        if channel:
+            return channel
         team = config.team_of(path)
         if team and config.teams[team].slack_channel:
             return config.teams[team].slack_channel  # type: ignore[return-value]

@@ -22,16 +22,17 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 
 from dagyard.alerts.state import Store
+from dagyard.errors import DagyardError
 
 EVENT_TYPE = "dagyard_digest"
 _NETWORK_ERRORS = (URLError, TimeoutError, ConnectionError, http.client.HTTPException)
 
 
-class SlackUnavailable(Exception):
+class SlackUnavailable(DagyardError):
     """Slack did not answer or kept refusing for now (rate limit, 5xx, timeout)."""
 
 
-class SlackRejected(Exception):
+class SlackRejected(DagyardError):
     """Slack answered, and said no (bad token, unknown channel, bot not in channel...)."""
 
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from dagyard.alerts.fingerprint import error_hash
+from dagyard.errors import DagyardError
 
 # Airflow caps pages at `[api] maximum_page_limit` (100 by default); asking for more lets an
 # admin who raised it get fewer, larger pages. Paging never assumes the size it asked for.
@@ -22,7 +23,7 @@ PAGE_SIZE = 1000
 _NOT_TASK_OUTPUT = ("Could not read served logs", "***", "Log message source details")
 
 
-class SourceError(Exception):
+class SourceError(DagyardError):
     """Airflow's API could not be read; the message says what to check."""
 
 

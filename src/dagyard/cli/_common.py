@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from dagyard.config import Config, ConfigError, find_project_root, load_config
+from dagyard.errors import DagyardError
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -25,12 +26,22 @@ ProjectOption = Annotated[
 ]
 
 
+# An Airflow account for the commands that log in (rbac, audit), taken from the environment.
+PASSWORD_VARIABLE = "DAGYARD_AIRFLOW_PASSWORD"
+USER_VARIABLE = "DAGYARD_AIRFLOW_USER"
+
+
 def fail(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> NoReturn:
     """Print a plain error (and what to do next) and exit with `code`."""
     err_console.print(f"[bold red]error:[/] {escape(message)}")
     if hint:
         err_console.print(f"  [dim]hint:[/] {escape(hint)}")
     raise typer.Exit(code)
+
+
+def fail_with(error: DagyardError, code: int = EXIT_FAILED) -> NoReturn:
+    """Print any dagyard error the one way errors are shown, and exit with `code`."""
+    fail(error.message, error.hint, code=code)
 
 
 def open_project(project: Path | None) -> Config:

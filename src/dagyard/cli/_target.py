@@ -17,8 +17,7 @@ from dagyard.alerts.settings import AIRFLOW_TOKEN_ENV
 from dagyard.cli._common import EXIT_USAGE, fail
 from dagyard.config import Config
 from dagyard.dev.client import LocalApi
-from dagyard.dev.session import RunningState, read_running_state
-from dagyard.workspace import Workspace
+from dagyard.workspace import RunningState, Workspace, read_running_state
 
 UrlOption = Annotated[
     str | None,

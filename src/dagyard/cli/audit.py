@@ -10,11 +10,18 @@ import httpx
 import typer
 
 from dagyard import audit, rbac
-from dagyard.cli._common import EXIT_USAGE, ProjectOption, console, fail, open_project
-from dagyard.cli.rbac import PASSWORD_VARIABLE, USER_VARIABLE
+from dagyard.cli._common import (
+    EXIT_USAGE,
+    PASSWORD_VARIABLE,
+    USER_VARIABLE,
+    ProjectOption,
+    console,
+    fail,
+    fail_with,
+    open_project,
+)
 from dagyard.dev.client import LocalApi
-from dagyard.dev.session import read_running_state
-from dagyard.workspace import Workspace
+from dagyard.workspace import Workspace, read_running_state
 
 
 def audit_command(
@@ -49,7 +56,7 @@ def audit_command(
     try:
         after = audit.parse_since(since)
     except audit.AuditError as error:
-        fail(error.message, error.hint, code=EXIT_USAGE)
+        fail_with(error, code=EXIT_USAGE)
     running = read_running_state(Workspace(config.root))
     base_url = url or (running.url if running else None) or config.security.airflow_url
     if not base_url:
@@ -76,7 +83,7 @@ def audit_command(
                 client, dag_id=dag, user=user, since=after, event=event, limit=limit
             )
     except (audit.AuditError, rbac.RbacError) as error:
-        fail(error.message, error.hint)
+        fail_with(error)
     except httpx.HTTPError as error:
         fail(f"could not read the audit log from {base_url}: {error}")
     if as_json:

@@ -1,6 +1,7 @@
 """`dagyard check`: fast, isolated validation of DAG files (pre-commit, CI, editor loop).
 
-Exit codes: 0 no finding at error severity; 1 at least one; 2 usage or configuration error.
+Exit codes: 0 no finding at error severity; 1 at least one; 2 usage or configuration error,
+or nothing checked (the named files are not files Airflow parses, or it parses none).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from dagyard.cli._common import (
     EXIT_FAILED,
@@ -130,6 +132,8 @@ def check_command(
     if watch:
         _watch(checker, paths, output_format, verbose)
         return
+    if report.nothing_checked:
+        raise typer.Exit(EXIT_USAGE)
     if report.errors:
         raise typer.Exit(EXIT_FAILED)
 
@@ -179,6 +183,8 @@ def _show(report, config: Config, output_format: str, output: Path | None, verbo
         else:
             render_text(report, root, console, verbose)
         return
+    for note in report.notes if output_format != "json" else ():
+        err_console.print(f"[yellow]•[/] {escape(note)}")
     renderer = {"json": render_json, "github": render_github, "sarif": render_sarif}
     text = renderer[output_format](report, root)
     if output:

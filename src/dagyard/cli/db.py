@@ -15,7 +15,15 @@ from rich.table import Table
 
 from dagyard import maintenance
 from dagyard.airflow_env import LocalOptions, local_env
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, ProjectOption, console, fail, open_project
+from dagyard.cli._common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ProjectOption,
+    console,
+    fail,
+    fail_with,
+    open_project,
+)
 from dagyard.config import Config
 from dagyard.workspace import Workspace
 
@@ -137,7 +145,7 @@ def _run(env: dict[str, str], action: str, spec: dict) -> dict:
     try:
         return maintenance.run_worker(env, action, spec)
     except maintenance.CleanError as error:
-        fail(str(error), "check the database URL and that the database is migrated", EXIT_FAILED)
+        fail_with(error, EXIT_FAILED)
 
 
 def _show_plan(plan: list[maintenance.TablePlan]) -> None:

@@ -14,6 +14,7 @@ from dagyard.cli._common import (
     ProjectOption,
     console,
     fail,
+    fail_with,
     open_project,
     relative,
 )
@@ -45,7 +46,7 @@ def _helm_chart(config: Config, env: str, given: Path | None, *, render: bool = 
         environment(config, env)
         helm_chart = locate(config, env, given)
     except DeployError as error:
-        fail(str(error), code=EXIT_USAGE)
+        fail_with(error, code=EXIT_USAGE)
     if helm_chart is None:
         note = skipped_note(env, config.deploy.environments[env].chart_version, render=render)
         console.print(f"[yellow]![/] {escape(note)}")
@@ -75,7 +76,7 @@ def render_command(
         written = write(files, out)
         built = build_dagyard_wheel(out / "image" / "dagyard-wheel") if wheel else None
     except DeployError as error:
-        fail(str(error))
+        fail_with(error)
     for path in written:
         console.print(f"[green]✔[/] {relative(path, config.root)}")
     if built:
@@ -113,7 +114,7 @@ def check_command(
         found = drift(config, env, folder)
         problems = findings(config, env, folder, helm_chart)
     except DeployError as error:
-        fail(str(error), code=EXIT_USAGE)
+        fail_with(error, code=EXIT_USAGE)
     if not found and not problems:
         checked = "would start safely" if helm_chart else "no problem found without the chart"
         console.print(f"[green]✔[/] {shown} matches dagyard.toml; {checked}")

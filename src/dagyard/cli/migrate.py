@@ -14,7 +14,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from dagyard.cli._common import EXIT_FAILED, EXIT_USAGE, console, err_console, fail, relative
+from dagyard.cli._common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    console,
+    err_console,
+    fail,
+    fail_with,
+    relative,
+)
 from dagyard.config import find_project_root
 
 
@@ -125,19 +133,25 @@ def _verify(root: Path, results) -> int:
         with console.status("Loading every file in Airflow 2 and in Airflow 3"):
             differences = verify(root, results, python)
     except (Airflow2EnvError, VerifyError) as error:
-        err_console.print(f"[bold red]error:[/] {escape(str(error))}")
-        return 1
+        fail_with(error)
     notes = [d for d in differences if d.kind == "note"]
     real = [d for d in differences if d.kind != "note"]
     for difference in real:
         where = f"{difference.file} ({difference.dag_id})" if difference.dag_id else difference.file
         console.print(f"[bold red]≠[/] {escape(where)}: {escape(difference.message)}")
     for message in sorted({note.message for note in notes}):
-        dags = ", ".join(sorted({str(n.dag_id) for n in notes if n.message == message}))
-        console.print(f"[yellow]![/] {escape(dags)}: {escape(message)}")
+        dags = sorted({str(n.dag_id) for n in notes if n.message == message})
+        console.print(f"[yellow]![/] {escape(_some_of(dags))}: {escape(message)}")
     if not real:
         console.print("[bold green]✔ verified:[/] every DAG has the same structure in Airflow 3")
     return len(real)
+
+
+def _some_of(names: list[str], shown: int = 5) -> str:
+    """The first few names, then how many more, so one note stays one readable line."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more DAGs"
 
 
 def _translate_settings(path: Path) -> None:
@@ -146,7 +160,7 @@ def _translate_settings(path: Path) -> None:
     try:
         translation = translate(path)
     except SettingsError as error:
-        fail(str(error), code=EXIT_USAGE)
+        fail_with(error, code=EXIT_USAGE)
     console.print(translation.render(), markup=False)
 
 

@@ -10,9 +10,11 @@ import httpx
 import typer
 import yaml
 
-from dagyard import rbac
+from dagyard import dag_links, rbac
 from dagyard.cli._common import (
     EXIT_USAGE,
+    PASSWORD_VARIABLE,
+    USER_VARIABLE,
     ProjectOption,
     console,
     fail,
@@ -26,9 +28,6 @@ app = typer.Typer(
     help="Roles and accounts as code: teams in dagyard.toml -> Airflow (FAB or Keycloak).",
     no_args_is_help=True,
 )
-
-PASSWORD_VARIABLE = "DAGYARD_AIRFLOW_PASSWORD"
-USER_VARIABLE = "DAGYARD_AIRFLOW_USER"
 
 
 def new_accounts_file(workspace: Workspace) -> Path:
@@ -51,6 +50,8 @@ def show_command(project: ProjectOption = None) -> None:
     if not config.teams:
         console.print("No teams in dagyard.toml yet: add a [teams.NAME] section.")
         return
+    starters = [t for t in config.teams if rbac.creates_asset_events(config, t)]
+    scheduled = _asset_scheduled(config) if starters else []
     for name, team in sorted(config.teams.items()):
         readers = ", ".join(rbac.readers_of(config, name)) or "no other team"
         extra = ", ".join(team.permissions) or "nothing else"
@@ -59,10 +60,33 @@ def show_command(project: ProjectOption = None) -> None:
         console.print(f"  edits and runs the DAGs in: {', '.join(team.folders) or '(no folder)'}")
         console.print(f"  its DAGs are readable by: {readers}")
         console.print(f"  may also: {extra}")
+        if team.links_to:
+            console.print(
+                f"  its DAGs may trigger, wait on, clear and feed those of: "
+                f"{', '.join(team.links_to)}"
+            )
+        if name in starters:
+            started = ", ".join(
+                f"{dag_id} ({f'team {owner}' if owner else 'no team'})"
+                for dag_id, owner, _ in scheduled
+            )
+            console.print(
+                "  creating asset events starts every asset-scheduled DAG: "
+                f"{started or 'none in this repository'}",
+                markup=False,
+            )
     if config.security.admins:
         console.print(f"[bold]Admin[/]: {', '.join(config.security.admins)}")
     if config.security.viewers:
         console.print(f"[bold]Viewer[/] (reads every DAG): {', '.join(config.security.viewers)}")
+
+
+def _asset_scheduled(config: Config) -> list[tuple[str, str | None, tuple[str, ...]]]:
+    with console.status("Loading the DAG files to see which DAGs assets start..."):
+        dags, errors = dag_links.load_dags(config)
+    for error in errors:
+        console.print(f"[yellow]not loaded[/] {error}", highlight=False)
+    return dag_links.asset_scheduled(config, dags)
 
 
 @app.command("sync")

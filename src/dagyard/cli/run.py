@@ -14,6 +14,7 @@ from dagyard.cli._common import (
     console,
     err_console,
     fail,
+    fail_with,
     open_project,
 )
 from dagyard.cli._common import relative as relative_to
@@ -56,7 +57,7 @@ def run_command(
         outcome = runner.execute(dag_file, run_conf, task)
     except RunError as error:
         runner.stop()
-        fail(str(error))
+        fail_with(error)
     except KeyboardInterrupt:
         runner.stop()
         err_console.print("[yellow]interrupted[/]; the run was stopped")

@@ -9,7 +9,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from dagyard import secrets
-from dagyard.cli._common import EXIT_USAGE, ProjectOption, console, fail, open_project
+from dagyard.cli._common import EXIT_USAGE, ProjectOption, console, fail, fail_with, open_project
 from dagyard.workspace import Workspace
 
 app = typer.Typer(
@@ -46,7 +46,7 @@ def _workspace(project: Path | None) -> Workspace:
 
 
 def _fail_on(error: secrets.SecretsError) -> NoReturn:
-    fail(error.message, error.hint)
+    fail_with(error)
 
 
 def _read_value(kind: str, name: str) -> str:

@@ -31,8 +31,7 @@ from dagyard.cli._common import (
 )
 from dagyard.cli._target import UrlOption, airflow_target
 from dagyard.config import Config
-from dagyard.dev.session import RunningState
-from dagyard.workspace import Workspace
+from dagyard.workspace import RunningState, Workspace
 
 MARKS = {"healthy": "[green]✔[/]", "unhealthy": "[red]✗[/]"}
 

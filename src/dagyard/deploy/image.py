@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dagyard.config import Config, DeployEnvironmentSection
+from dagyard.errors import DagyardError
 
 LOCK_FILE = "uv.lock"
 REQUIREMENTS_FILE = "requirements.lock.txt"
@@ -22,7 +23,7 @@ BAKED_ROOT = "/opt/airflow/dagyard-repo"
 GIT_SYNC_ROOT = "/opt/airflow/dags/repo"
 
 
-class DeployError(Exception):
+class DeployError(DagyardError):
     """Rendering cannot go on; the message says what to do."""
 
 

@@ -10,8 +10,9 @@ import contextlib
 import os
 import socket
 
+from dagyard._airflow.endpoint_signatures import remember_endpoint_signatures
 from dagyard.dev.supervisor import Component
-from dagyard.startup import long_lived_objects, remember_endpoint_signatures
+from dagyard.startup import long_lived_objects
 
 
 def preload(*, api_only: bool = False, tasks: bool = False) -> None:
@@ -80,13 +81,13 @@ def build_app(apps: str) -> object:
     remember_endpoint_signatures()
     with long_lived_objects():
         if apps == "execution":
-            from dagyard.dev import execution_api
+            from dagyard._airflow import execution_api
 
             app = execution_api.create_app()
         else:
             from airflow.api_fastapi.app import create_app
 
-            from dagyard.dev.action_log import write_action_log_in_a_thread
+            from dagyard._airflow.api_action_log import write_action_log_in_a_thread
 
             write_action_log_in_a_thread()
             app = create_app(apps=apps)

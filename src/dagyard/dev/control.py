@@ -16,9 +16,8 @@ from typing import NamedTuple
 import psutil
 from watchfiles import watch
 
-from dagyard.dev.session import RunningState
 from dagyard.dev.supervisor import session_processes
-from dagyard.workspace import Workspace
+from dagyard.workspace import RunningState, Workspace
 
 TAIL_BYTES = 1 << 20
 

@@ -17,6 +17,8 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from dagyard._airflow.metadata_schema import head_revision
+
 TEMPLATE_DB_PREFIX = "dagyard_template_airflow_"
 
 
@@ -39,14 +41,6 @@ def airflow_version() -> str:
     from importlib.metadata import version
 
     return version("apache-airflow-core")
-
-
-def head_revision() -> str:
-    """The Alembic revision a fully migrated database of this Airflow version has."""
-    from airflow.utils.db import _get_alembic_config
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(_get_alembic_config()).get_current_head()
 
 
 def migrate() -> None:

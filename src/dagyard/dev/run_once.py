@@ -23,6 +23,7 @@ from dagyard import airflow_env
 from dagyard.config import Config
 from dagyard.dev import components
 from dagyard.dev.supervisor import ProcessGroup
+from dagyard.errors import DagyardError
 from dagyard.parsing.source import quick_pipeline_ids
 from dagyard.pipelines import is_pipeline_file
 from dagyard.workspace import Workspace, seed_local_secrets
@@ -31,7 +32,7 @@ FINAL_TASK_STATES = {"success", "failed", "skipped", "upstream_failed", "removed
 _DAG_ID_LITERAL = re.compile(r"""dag_id\s*=\s*["']([^"']+)["']|DAG\(\s*["']([^"']+)["']""")
 
 
-class RunError(Exception):
+class RunError(DagyardError):
     """The run could not start; the message says why and what to do."""
 
 

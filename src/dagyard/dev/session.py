@@ -25,14 +25,21 @@ from dagyard.config import Config
 from dagyard.dev import components, database
 from dagyard.dev.client import LocalApi
 from dagyard.dev.supervisor import Exited, ProcessGroup
+from dagyard.errors import DagyardError
 from dagyard.parsing.discovery import looks_like_dag_file
 from dagyard.policy import write_local_settings
-from dagyard.workspace import Workspace, seed_local_secrets, write_private
+from dagyard.workspace import (
+    RunningState,
+    Workspace,
+    read_running_state,
+    seed_local_secrets,
+    write_private,
+)
 
 _DEFERRABLE = re.compile(rb"deferrable\s*=\s*True|\.defer\(|Async\b|Trigger\b")
 
 
-class DevError(Exception):
+class DevError(DagyardError):
     """Something stops `dagyard dev` from starting; the message says what to do."""
 
 
@@ -48,32 +55,6 @@ class DevOptions(NamedTuple):
     db_url: str | None = None
     reset: bool = False
     ready_timeout: float = 180.0
-
-
-class RunningState(NamedTuple):
-    """What a running session publishes in `.dagyard/dev.json` for other commands.
-
-    `components` maps each Airflow component it started to its pid; `db_url` is the
-    PostgreSQL database given with `--db` (None: the project's SQLite file).
-    """
-
-    pid: int
-    url: str
-    port: int
-    session: str
-    components: dict[str, int] | None = None
-    db_url: str | None = None
-
-
-def read_running_state(workspace: Workspace) -> RunningState | None:
-    """The running session of this project, if one is running."""
-    if not workspace.state_file.exists():
-        return None
-    try:
-        state = RunningState(**json.loads(workspace.state_file.read_text()))
-    except (ValueError, TypeError):
-        return None
-    return state if psutil.pid_exists(state.pid) else None
 
 
 def acquire_lock(workspace: Workspace) -> IO[str]:

@@ -14,11 +14,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dagyard.errors import DagyardError
+
 AIRFLOW2_VERSION = "2.10.5"
 REQUIREMENTS = Path(__file__).with_name("airflow2-requirements.txt")
 
 
-class Airflow2EnvError(Exception):
+class Airflow2EnvError(DagyardError):
     """The Airflow 2 environment could not be made."""
 
 

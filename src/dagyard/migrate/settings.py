@@ -17,6 +17,7 @@ from typing import NamedTuple
 import yaml
 
 from dagyard._airflow.config_changes import airflow3_setting_changes
+from dagyard.errors import DagyardError
 
 _ENV_NAME = re.compile(r"^AIRFLOW__([A-Z0-9_]+?)__([A-Z0-9_]+)$")
 GOOGLE_BACKEND = "CloudSecretManagerBackend"
@@ -42,7 +43,7 @@ MANAGED_BY_DAGYARD = {
 }
 
 
-class SettingsError(Exception):
+class SettingsError(DagyardError):
     """The settings file could not be read."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dagyard import airflow_env
+from dagyard.errors import DagyardError
 from dagyard.migrate.engine import FileResult
 from dagyard.migrate.moves import shipped_moves
 from dagyard.migrate.templates import rewrite_template
@@ -43,7 +44,7 @@ CRON_NOTE = (
 )
 
 
-class VerifyError(Exception):
+class VerifyError(DagyardError):
     """A side of the comparison could not be loaded at all."""
 
 

@@ -1,9 +1,8 @@
-"""Which files to check: the whole DAGs folder, or what changed in git.
+"""What changed in git, and Airflow's "safe mode" test for a file's content.
 
-`python_files` lists the DAGs folder the way Airflow does (honouring `.airflowignore`, without
-the "safe mode" filter, so files Airflow would skip are still seen). `changed_files` asks git
-what changed against a base ref (by default the merge base with the default branch), or what
-is staged for the next commit.
+`changed_files` asks git what changed against a base ref (by default the merge base with the
+default branch), or what is staged for the next commit. Which files of the DAGs folder Airflow
+parses is asked of Airflow itself (`dagyard._airflow.dag_discovery`).
 """
 
 from __future__ import annotations
@@ -13,10 +12,12 @@ import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard.errors import DagyardError
+
 DAG_WORDS = (b"dag", b"asset")
 
 
-class GitError(Exception):
+class GitError(DagyardError):
     """git could not answer (not a repository, unknown ref, git missing)."""
 
 
@@ -34,34 +35,15 @@ def looks_like_dag_file(content: bytes) -> bool:
     return b"airflow" in lowered and any(word in lowered for word in DAG_WORDS)
 
 
-def python_files(dags_folder: Path) -> list[Path]:
-    """Every `.py` file Airflow would consider in `dags_folder`, before its safe-mode filter."""
-    from airflow._shared.module_loading.file_discovery import find_path_from_directory
-    from airflow.configuration import conf
-
-    syntax = conf.get("core", "DAG_IGNORE_FILE_SYNTAX", fallback="glob")
-    found = []
-    for name in find_path_from_directory(str(dags_folder), ".airflowignore", syntax):
-        path = Path(name)
-        if path.suffix == ".py" and "__pycache__" not in path.parts and path.is_file():
-            found.append(path.resolve())
-    return sorted(found)
-
-
 def pipeline_files(dags_folder: Path) -> list[Path]:
-    """Every pipeline file (`*.pipeline.yaml` / `*.pipeline.yml`) Airflow would consider."""
-    from airflow._shared.module_loading.file_discovery import find_path_from_directory
-    from airflow.configuration import conf
-
+    """Every pipeline file (`*.pipeline.yaml` / `*.pipeline.yml`) that no `.airflowignore`
+    excludes: dagyard's importer has the DAG processor parse each of them."""
+    from dagyard._airflow.dag_discovery import listed_files
     from dagyard.pipelines import is_pipeline_file
 
-    syntax = conf.get("core", "DAG_IGNORE_FILE_SYNTAX", fallback="glob")
-    found = []
-    for name in find_path_from_directory(str(dags_folder), ".airflowignore", syntax):
-        path = Path(name)
-        if is_pipeline_file(path) and path.is_file():
-            found.append(path.resolve())
-    return sorted(found)
+    if not dags_folder.is_dir():
+        return []
+    return [path for path in listed_files(dags_folder) if is_pipeline_file(path)]
 
 
 def _git(root: Path, *args: str) -> str:

@@ -153,7 +153,11 @@ def _is_project_top(top: str, search_paths: tuple[Path, ...]) -> bool:
 
 def dependents(graph: ImportGraph, changed: Iterable[Path]) -> set[Path]:
     """Every file that imports one of `changed`, directly or through other files."""
-    reverse = graph.imported_by()
+    return importers(graph.imported_by(), *changed)
+
+
+def importers(reverse: dict[Path, set[Path]], *changed: Path) -> set[Path]:
+    """Every file that imports one of `changed` in the reverse graph (see `imported_by`)."""
     seen: set[Path] = set()
     queue = deque(path.resolve() for path in changed)
     while queue:

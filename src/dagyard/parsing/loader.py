@@ -21,6 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard._airflow.dag_objects import explicit_arguments
+from dagyard.parsing import lookups, sandbox
+from dagyard.parsing.lookups import Lookup
+from dagyard.parsing.sampler import LineSampler
+from dagyard.parsing.sandbox import Attempt
 from dagyard.pipelines import is_pipeline_file
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
@@ -40,6 +45,21 @@ class TaskFacts(NamedTuple):
     cluster_context: str | None = None
 
 
+class Link(NamedTuple):
+    """A tie from a DAG to others.
+
+    `kind` is `triggers`, `waits_on` or `clears` (an ExternalTaskMarker) a DAG, or `consumes`
+    or `produces` an asset. `target` is the DAG id or the asset's name (`alias:NAME` for an
+    asset alias); `uri` the asset's URI; `task_id` the task making the tie (empty for the
+    schedule).
+    """
+
+    kind: str
+    target: str
+    task_id: str = ""
+    uri: str = ""
+
+
 class DagSummary(NamedTuple):
     """What the file defined: one DAG (the first three fields are all `dagyard dev` needs)."""
 
@@ -53,6 +73,7 @@ class DagSummary(NamedTuple):
     start_date: str | None = None
     default_args: tuple[str, ...] = ()
     tasks: tuple[TaskFacts, ...] = ()
+    links: tuple[Link, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict) -> DagSummary:
@@ -66,6 +87,7 @@ class DagSummary(NamedTuple):
             "tags": tuple(data.get("tags", ())),
             "default_args": tuple(data.get("default_args", ())),
             "tasks": tasks,
+            "links": tuple(Link(**link) for link in data.get("links", ())),
         }
         return cls(**fields)
 
@@ -85,7 +107,10 @@ class LoadResult(NamedTuple):
     """The outcome of loading one file.
 
     `seconds` is the wall time seen by the caller; `parse_seconds` the time Airflow spent
-    importing the file inside the child; `modules` the project files the DAG file imported.
+    importing the file inside the child; `modules` the project files the DAG file imported;
+    `blocked` the network and program calls the sandbox refused; `lookups` the variables and
+    connections read while loading; `hot_lines` the top-level lines that took the most time
+    (line, seconds).
     """
 
     path: str
@@ -95,6 +120,9 @@ class LoadResult(NamedTuple):
     parse_seconds: float | None = None
     modules: tuple[str, ...] = ()
     extra: object = None
+    blocked: tuple[Attempt, ...] = ()
+    lookups: tuple[Lookup, ...] = ()
+    hot_lines: tuple[tuple[int, float], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -215,7 +243,16 @@ def finish(
             )
         modules = tuple(m for m in data.get("modules", ()) if _is_project_file(m, root))
         return LoadResult(
-            str(path), dags, errors, seconds, data.get("parse_seconds"), modules, data.get("extra")
+            str(path),
+            dags,
+            errors,
+            seconds,
+            data.get("parse_seconds"),
+            modules,
+            data.get("extra"),
+            tuple(Attempt(*a) for a in data.get("blocked", ())),
+            tuple(Lookup(*item) for item in data.get("lookups", ())),
+            tuple((int(line), float(s)) for line, s in data.get("hot_lines", ())),
         )
     return LoadResult(str(path), [], [_error_from_status(status, path, memory_mb)], seconds)
 
@@ -245,7 +282,7 @@ _EXPLICIT = ("retries", "owner", *_TASK_ATTRS)
 
 
 def _task_facts(task) -> dict:  # pragma: no cover - runs in the child
-    init_kwargs = getattr(task, "_BaseOperator__init_kwargs", {}) or {}
+    init_kwargs = explicit_arguments(task)
     facts = {
         "task_id": task.task_id,
         "operator": type(task).__name__,
@@ -274,7 +311,54 @@ def _dag_facts(dag) -> dict:  # pragma: no cover - runs in the child
         "start_date": start_date.isoformat() if start_date else None,
         "default_args": sorted(str(key) for key in (dag.default_args or {})),
         "tasks": [_task_facts(task) for task in dag.tasks],
+        "links": _links(dag),
     }
+
+
+def _asset_links(kind: str, asset, task_id: str = "") -> list[dict]:  # pragma: no cover - child
+    """Flatten an asset expression (`a | b & alias`) into one link per asset it names."""
+    inner = getattr(asset, "objects", None)
+    if inner is not None:
+        return [link for obj in inner for link in _asset_links(kind, obj, task_id)]
+    name = str(getattr(asset, "name", "") or "")
+    uri = str(getattr(asset, "uri", "") or "")
+    if type(asset).__name__ == "AssetAlias":
+        name = f"alias:{name}"
+    if not name and not uri:
+        return []
+    return [{"kind": kind, "target": name or uri, "task_id": task_id, "uri": uri}]
+
+
+def _task_targets(task, name: str) -> list[str]:  # pragma: no cover - runs in the child
+    """The DAG ids a task argument names; `{{ run time }}` for one only known when it runs."""
+    if type(task).__name__ == "MappedOperator":
+        if name in task.partial_kwargs:
+            values = [task.partial_kwargs[name]]
+        else:
+            mapped = getattr(getattr(task, "expand_input", None), "value", {}) or {}
+            values = mapped.get(name)
+            values = list(values) if isinstance(values, list | tuple) else [None]
+    else:
+        values = [getattr(task, name, None)]
+    return [value if isinstance(value, str) else "{{ run time }}" for value in values]
+
+
+def _links(dag) -> list[dict]:  # pragma: no cover - runs in the child
+    condition = getattr(getattr(dag, "timetable", None), "asset_condition", None)
+    links = _asset_links("consumes", condition) if condition is not None else []
+    for task in dag.tasks:
+        cls = getattr(task, "operator_class", None)
+        bases = {base.__name__ for base in (cls if isinstance(cls, type) else type(task)).__mro__}
+        ties = [("triggers", "TriggerDagRunOperator", "trigger_dag_id"),
+                ("waits_on", "ExternalTaskSensor", "external_dag_id"),
+                ("clears", "ExternalTaskMarker", "external_dag_id")]  # fmt: skip
+        for kind, base, argument in ties:
+            if base in bases:
+                for target in _task_targets(task, argument):
+                    links.append({"kind": kind, "target": target, "task_id": task.task_id})
+        for outlet in getattr(task, "outlets", None) or ():
+            links += _asset_links("produces", outlet, task.task_id)
+    return links
 
 
 def _write_all(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the child
@@ -313,23 +397,29 @@ def load_in_this_process(path: Path, extra=None) -> dict:  # pragma: no cover - 
     """Import one DAG file with Airflow's DagBag in this (child) process; return the raw facts."""
     before = set(sys.modules)
     result: dict = {"dags": [], "errors": [], "exit": None}
+    sandbox.enter(str(path))
+    lookups.reset()
     started = time.perf_counter()
-    try:
-        if is_pipeline_file(path):
-            result.update(_load_pipeline(path))
-        else:
-            from airflow.dag_processing.dagbag import DagBag
+    with LineSampler(str(path)) as profile:
+        try:
+            if is_pipeline_file(path):
+                result.update(_load_pipeline(path))
+            else:
+                from airflow.dag_processing.dagbag import DagBag
 
-            bag = DagBag(dag_folder=str(path), collect_dags=False)
-            dags = bag.process_file(str(path), only_if_updated=False, safe_mode=False)
-            result["dags"] = [_dag_facts(d) for d in dags]
-            result["errors"] = list(bag.import_errors.values())
-        result["parse_seconds"] = time.perf_counter() - started
-    except SystemExit as exit_:
-        import traceback
+                bag = DagBag(dag_folder=str(path), collect_dags=False)
+                dags = bag.process_file(str(path), only_if_updated=False, safe_mode=False)
+                result["dags"] = [_dag_facts(d) for d in dags]
+                result["errors"] = list(bag.import_errors.values())
+            result["parse_seconds"] = time.perf_counter() - started
+        except SystemExit as exit_:
+            import traceback
 
-        result["exit"] = exit_.code
-        result["exit_trace"] = "".join(traceback.format_tb(exit_.__traceback__))
+            result["exit"] = exit_.code
+            result["exit_trace"] = "".join(traceback.format_tb(exit_.__traceback__))
+    result["blocked"] = [list(attempt) for attempt in sandbox.attempts()]
+    result["lookups"] = [list(lookup) for lookup in lookups.recorded()]
+    result["hot_lines"] = profile.hot_lines()
     result["modules"] = sorted(
         {
             str(getattr(module, "__file__", None))
@@ -397,9 +487,20 @@ def _user_frame(trace: str, path: Path, root: Path) -> tuple[str, int] | None:
     return best
 
 
+def exception_text(trace: str) -> str:
+    """The exception's own text at the end of a traceback, all its lines joined (a driver's
+    message can span lines: "... failed: Network is unreachable / Is the server running...")."""
+    lines = [line for line in trace.splitlines() if line.strip()]
+    frames = [n for n, line in enumerate(lines) if line.startswith('  File "')]
+    start = frames[-1] + 1 if frames else 0
+    while start < len(lines) and lines[start][:1].isspace():
+        start += 1  # the frame's source line and its ^^^^ markers
+    text = " ".join(line.strip() for line in lines[start:])
+    return text or (lines[-1].strip() if lines else "the file could not be imported")
+
+
 def _error_from_traceback(trace: str, path: Path, root: Path) -> LoadError:
-    lines = [line for line in trace.strip().splitlines() if line.strip()]
-    message = lines[-1].strip() if lines else "the file could not be imported"
+    message = exception_text(trace)
     frame = _user_frame(trace, path, root)
     kind = "memory" if message.startswith("MemoryError") else "import"
     if kind == "memory":

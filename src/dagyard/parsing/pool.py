@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard._airflow.dag_objects import clear_open_contexts
 from dagyard.parsing.loader import (
     Child,
     LoadResult,
@@ -260,20 +261,8 @@ class ProcessState(NamedTuple):
         if os.getcwd() != self.cwd:
             os.chdir(self.cwd)
         signal.alarm(0)
-        _clear_airflow_contexts()
+        clear_open_contexts()
         return threading.active_count() <= self.threads
-
-
-def _clear_airflow_contexts() -> None:  # pragma: no cover - runs in the worker
-    """Forget DAGs and task groups a file left open (a `with DAG(...)` that raised inside)."""
-    from airflow.sdk.definitions._internal.contextmanager import DagContext, TaskGroupContext
-
-    for context in (DagContext, TaskGroupContext):
-        stack = getattr(context, "_context", None)
-        if stack is not None:
-            stack.clear()
-    DagContext.autoregistered_dags.clear()
-    DagContext.current_autoregister_module_name = None
 
 
 def _forget_project_modules(baseline: set[str], root: Path) -> None:  # pragma: no cover

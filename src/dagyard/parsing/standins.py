@@ -22,6 +22,8 @@ import sys
 
 from airflow.secrets import BaseSecretsBackend
 
+from dagyard.parsing import lookups
+
 VARIABLE_PLACEHOLDER = "dagyard-stand-in-{key}"
 CONNECTION_PLACEHOLDER = {
     "conn_type": "generic",
@@ -61,6 +63,7 @@ class StandInSecretsBackend(BaseSecretsBackend):
 
     def get_variable(self, key: str, team_name: str | None = None) -> str | None:
         """The variable's stand-in value (environment, configured value, or placeholder)."""
+        lookups.record("variable", key)
         env = os.environ.get(f"AIRFLOW_VAR_{key.upper()}")
         if env is not None:
             return env
@@ -70,6 +73,7 @@ class StandInSecretsBackend(BaseSecretsBackend):
 
     def get_conn_value(self, conn_id: str, team_name: str | None = None) -> str | None:
         """The connection's stand-in (environment, configured URI/JSON, or placeholder JSON)."""
+        lookups.record("connection", conn_id)
         env = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
         if env is not None:
             return env

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from dagyard.owners import problem as owner_problem
+from dagyard.addresses import owner_problem
 from dagyard.pipelines.catalogue import Catalogue, UnknownTemplate
 from dagyard.pipelines.errors import PipelineError, Problem, did_you_mean
 from dagyard.pipelines.reader import Document, Key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagyard.report._paths import relative
+from dagyard.paths import relative
 from dagyard.rules._engine import Report
 
 

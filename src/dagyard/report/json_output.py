@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dagyard.report._paths import relative
+from dagyard.paths import relative
 from dagyard.rules._engine import Report
 
 
@@ -34,6 +34,9 @@ def to_dict(report: Report, root: Path) -> dict:
             "seconds": round(report.seconds, 3),
             "base": report.base,
             "checked": [c.relative for c in report.files],
+            "scope": report.scope,
+            "airflow_parses": report.airflow_parses,
+            "notes": list(report.notes),
         },
     }
 

@@ -6,7 +6,7 @@ import json
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from dagyard.report._paths import relative
+from dagyard.paths import relative
 from dagyard.rules import RULES
 from dagyard.rules._engine import Report
 

@@ -2,7 +2,8 @@
 
 `RULES` lists them in id order. A rule module has `ID`, `NAME`, `SEVERITY` (the default),
 `SUMMARY`, a docstring (what / why / example / fix, shown by `dagyard check --explain ID`), and
-`check_file(file, ctx)` and/or `check_repo(ctx)`, which yield `Issue`s.
+`check_file(file, ctx)` and/or `check_repo(ctx)`, which yield `Issue`s; `SUPPRESSIBLE = False`
+makes a rule ignore `# dagyard: ignore` comments.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dagyard.rules import (
     hardcoded_secret,
     import_error,
     load_killed,
+    network_at_parse,
     no_dag,
     owner,
     parse_time,
@@ -27,6 +29,8 @@ from dagyard.rules import (
     tags,
     task_count,
     team_folder,
+    team_links,
+    top_level_lookup,
     vanished_dag,
 )
 from dagyard.rules._base import CheckedFile, Context, Finding, Issue
@@ -37,6 +41,8 @@ RULES: tuple[ModuleType, ...] = (
     no_dag,
     duplicate_dag_id,
     vanished_dag,
+    network_at_parse,
+    top_level_lookup,
     owner,
     pod_local_settings,
     hardcoded_secret,
@@ -48,6 +54,7 @@ RULES: tuple[ModuleType, ...] = (
     task_count,
     parse_time,
     team_folder,
+    team_links,
     airflow_ruff,
     pipeline_error,
 )

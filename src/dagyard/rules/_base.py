@@ -8,6 +8,7 @@ from typing import Literal, NamedTuple
 from dagyard.config import Config
 from dagyard.parsing.loader import LoadResult
 from dagyard.parsing.source import Source
+from dagyard.paths import relative
 
 Severity = Literal["error", "warning"]
 
@@ -57,10 +58,9 @@ class Context(NamedTuple):
     scanned_modules: tuple[Path, ...] = ()
     secret_scans: dict[Path, list] | None = None
     ruff_diagnostics: list[dict] | None = None
+    skipped: tuple[Path, ...] = ()
+    shared: frozenset[Path] = frozenset()
 
     def relative(self, path: Path | str) -> str:
         """`path` relative to the project root (for messages)."""
-        try:
-            return Path(path).resolve().relative_to(self.config.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        return relative(path, self.config.root)

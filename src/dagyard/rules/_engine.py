@@ -11,11 +11,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard._airflow import dag_discovery
+from dagyard._airflow.dag_discovery import Listing
 from dagyard.config import Config
-from dagyard.parsing import discovery, pool, runtime
-from dagyard.parsing.imports import ImportGraph, build_graph, dependents
+from dagyard.parsing import discovery, pool, runtime, sandbox, selection
+from dagyard.parsing.imports import ImportGraph, build_graph, importers
 from dagyard.parsing.loader import LoadResult
 from dagyard.parsing.source import Source, open_source, quick_dag_ids, quick_pipeline_ids
+from dagyard.paths import relative
 from dagyard.pipelines import is_pipeline_file
 from dagyard.rules import RULES, airflow_ruff, hardcoded_secret
 from dagyard.rules._base import CheckedFile, Context, Finding
@@ -32,6 +35,19 @@ class Report(NamedTuple):
     files: list[CheckedFile]
     seconds: float
     base: str | None = None
+    scope: str = "all"
+    notes: tuple[str, ...] = ()
+    airflow_parses: int | None = None
+    archives: int = 0
+    dags_folder: str = "dags"
+
+    @property
+    def nothing_checked(self) -> bool:
+        """True when nothing was checked because of what was asked (named files, or `--all`).
+
+        `--changed` with no changed DAG file is not such a case: there was nothing to check.
+        """
+        return self.scope != "changed" and not self.files
 
     @property
     def errors(self) -> list[Finding]:
@@ -45,22 +61,28 @@ class Report(NamedTuple):
 
 
 class Targets(NamedTuple):
-    """What to check: DAG files to load, plus what git says changed (for `--changed`)."""
+    """What to check: DAG files to load, what git says changed (for `--changed`), and why
+    named files were not loaded. `scope` is "all", "named" or "changed"."""
 
     dag_files: list[Path]
     base: str | None = None
     changed: tuple[Path, ...] = ()
     deleted: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()
+    scope: str = "all"
+
+
+def _lower_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes().lower()
+    except OSError:
+        return b""
 
 
 def _child_secret_scan(path: Path) -> list[list]:
     """Runs in each loading child: scan the DAG file for secrets there, in parallel."""
     text = path.read_text(encoding="utf-8", errors="replace")
     return [list(s[1:]) for s in hardcoded_secret.scan_text(path, text)]
-
-
-def _checked_kind(path: Path) -> bool:
-    return path.suffix == ".py" or is_pipeline_file(path)
 
 
 class Checker:
@@ -70,17 +92,25 @@ class Checker:
         self.config = config
         runtime.prepare(config)
         self._graph: ImportGraph | None = None
-        self._files: list[Path] | None = None
+        self._listing: Listing | None = None
         self._pipelines: list[Path] | None = None
         self._ids_cache: dict[Path, tuple[int, list[str]]] = {}
         self.search_paths = [config.dags_path, config.root.resolve()]
 
     # --- which files ---------------------------------------------------------------------
+    def listing(self) -> Listing:
+        """The DAGs folder as Airflow sees it (`.airflowignore` applied, and what it parses)."""
+        if self._listing is None:
+            self._listing = dag_discovery.listing(self.config.dags_path)
+        return self._listing
+
     def python_files(self) -> list[Path]:
-        """Every Python file of the DAGs folder (as Airflow lists it)."""
-        if self._files is None:
-            self._files = discovery.python_files(self.config.dags_path)
-        return self._files
+        """Every Python file of the DAGs folder that no `.airflowignore` excludes."""
+        return [
+            p
+            for p in self.listing().listed
+            if p.suffix == ".py" and "__pycache__" not in p.parts and p.is_file()
+        ]
 
     def pipeline_files(self) -> list[Path]:
         """Every pipeline file (`*.pipeline.yaml`) of the DAGs folder."""
@@ -106,20 +136,10 @@ class Checker:
         return self._graph
 
     def update(self, paths: Iterable[Path]) -> None:
-        """Take saved files into account: re-read their imports, add new files to the lists."""
+        """Take saved files into account: list the folder again, re-read their imports."""
         paths = [Path(p).resolve() for p in paths]
-        if self._pipelines is not None:
-            known = set(self._pipelines)
-            yaml = {p for p in paths if is_pipeline_file(p)}
-            present = {p for p in yaml if p.exists() and p.is_relative_to(self.config.dags_path)}
-            self._pipelines = sorted((known | present) - (yaml - present))
-        paths = [p for p in paths if not is_pipeline_file(p)]
-        if self._files is not None:
-            known = set(self._files)
-            added = [p for p in paths if p.is_relative_to(self.config.dags_path) and p not in known]
-            gone = [p for p in paths if not p.exists()]
-            if added or gone:
-                self._files = sorted((known | set(added)) - set(gone))
+        self._listing = None
+        self._pipelines = None
         if self._graph is not None:
             fresh = build_graph([p for p in paths if p.exists()], self.search_paths)
             for path in paths:
@@ -128,30 +148,58 @@ class Checker:
             self._graph.imports.update(fresh.imports)
             self._graph.external.update(fresh.external)
 
-    def is_dag_candidate(self, path: Path) -> bool:
-        """A Python file of the DAGs folder that is not a package marker, or a pipeline file."""
-        return path.name != "__init__.py" and path.is_relative_to(self.config.dags_path)
-
     def dag_files(self) -> list[Path]:
-        """Files Airflow would load as DAG files: DAGs folder files no other file imports."""
-        helpers = self.graph().helpers()
-        python = [p for p in self.python_files() if self.is_dag_candidate(p) and p not in helpers]
-        return python + self.pipeline_files()
+        """The files Airflow would parse: exactly what its DAG processor lists (the `.py` files,
+        and the pipeline files dagyard's importer adds)."""
+        return selection.checkable(self.listing()) + self.pipeline_files()
+
+    def shared_modules(self) -> frozenset[Path]:
+        """Files that a file of the DAGs folder imports: shared code, even when Airflow parses
+        it (imports from tests and scripts do not count)."""
+        imports = self.graph().imports
+        return frozenset(t for path in self.python_files() for t in imports.get(path, ()))
+
+    def skipped_orphans(self) -> list[Path]:
+        """Python files of the DAGs folder Airflow skips in safe mode, that mention "dag" and
+        that no file Airflow parses imports (candidates for a DAG that silently never appears)."""
+        parsed = set(self.dag_files())
+        candidates = [
+            p
+            for p in self.python_files()
+            if p not in parsed and p.name != "__init__.py" and b"dag" in _lower_bytes(p)
+        ]
+        if not candidates:
+            return []
+        reverse = self.graph().imported_by()
+        return [p for p in candidates if not (importers(reverse, p) & parsed)]
 
     def targets_all(self) -> Targets:
         """Every DAG file of the repository."""
-        return Targets(self.dag_files())
+        return Targets(self.dag_files(), scope="all")
 
     def targets_for(self, paths: Iterable[Path]) -> Targets:
-        """The given files (folders expanded); a shared module brings the DAG files using it."""
-        wanted: list[Path] = []
+        """The named files Airflow parses (folders expanded) and the parsed files importing them;
+        named pipeline files, and the pipeline files of named folders."""
+        paths = [Path(p) for p in paths]
+        pipelines = self._pipelines_in(paths)
+        python = [p for p in paths if not is_pipeline_file(p)]
+        if not python:
+            return Targets(pipelines, scope="named")
+        chosen = selection.select(
+            python, self.listing(), self.graph, self.config.dags_path, self.relative
+        )
+        dag_files = sorted(set(chosen.dag_files) | set(pipelines))
+        return Targets(dag_files, notes=tuple(chosen.notes), scope="named")
+
+    def _pipelines_in(self, paths: list[Path]) -> list[Path]:
+        found = set()
         for path in paths:
             path = path.resolve()
             if path.is_dir():
-                wanted += [p for p in self.dag_files() if p.is_relative_to(path)]
-            elif path.suffix == ".py" or is_pipeline_file(path):
-                wanted.append(path)
-        return Targets(self._expand(wanted))
+                found |= {p for p in self.pipeline_files() if p.is_relative_to(path)}
+            elif is_pipeline_file(path) and path.exists():
+                found.add(path)
+        return sorted(found)
 
     def targets_changed(self, base: str | None = None, staged: bool = False) -> Targets:
         """DAG files changed against `base` (or staged), plus the DAG files importing them."""
@@ -160,19 +208,38 @@ class Checker:
         if not staged and base is None:
             base = discovery.default_base(discovery.git_root(root), branch)
         changes = discovery.changed_files(root, base, staged)
-        changed = [p.resolve() for p in changes.changed if _checked_kind(p) and p.exists()]
-        deleted = [p for p in changes.deleted if _checked_kind(p)]
-        dag_files = self._expand([p for p in changed if p.is_relative_to(self.config.root)])
-        templates = self.config.templates_path
-        if any(p.is_relative_to(templates) for p in [*changed, *deleted]):
+        changed = [p.resolve() for p in changes.changed if p.suffix == ".py" and p.exists()]
+        pipelines = [p.resolve() for p in changes.changed if is_pipeline_file(p) and p.exists()]
+        deleted = [p for p in changes.deleted if p.suffix == ".py"]
+        inside = [p for p in changed if p.is_relative_to(self.config.root.resolve())]
+        chosen = selection.select(
+            inside, self.listing(), self.graph, self.config.dags_path, self.relative, explain=False
+        )
+        listed = set(self.pipeline_files())
+        dag_files = sorted(set(chosen.dag_files) | {p for p in pipelines if p in listed})
+        if any(p.is_relative_to(self.config.templates_path) for p in [*changed, *deleted]):
             # a changed template can break every pipeline: check them all
             dag_files = sorted(set(dag_files) | set(self.pipeline_files()))
-        modules = [p for p in deleted if p.suffix == ".py"]
-        helpers_deleted = [p for p in modules if not p.is_relative_to(self.config.dags_path)]
-        if helpers_deleted or any(p.is_relative_to(self.config.dags_path) for p in modules):
+        if deleted:
             # a deleted module breaks its importers: check them (git still knows who they were)
-            dag_files = sorted(set(dag_files) | self._importers_of_deleted(modules))
-        return Targets(dag_files, changes.base, tuple(changed), tuple(deleted))
+            dag_files = sorted(set(dag_files) | self._importers_of_deleted(deleted))
+        notes = tuple(self._changed_notes(inside, set(dag_files)))
+        changed += pipelines
+        deleted += [p for p in changes.deleted if is_pipeline_file(p)]
+        return Targets(dag_files, changes.base, tuple(changed), tuple(deleted), notes, "changed")
+
+    def _changed_notes(self, changed: list[Path], checked: set[Path]) -> list[str]:
+        """Why a changed file of the DAGs folder was not checked (other changes stay quiet)."""
+        listing, folder = self.listing(), self.config.dags_path
+        notes = []
+        imported = set(self.graph().imported_by()) if changed else set()
+        for path in changed:
+            if path in checked or not path.is_relative_to(folder):
+                continue
+            reason = selection.why_not_parsed(path, listing, folder, self.relative(folder))
+            if reason and path not in imported:
+                notes.append(f"{self.relative(path)} changed but was not checked: {reason}")
+        return notes
 
     def _importers_of_deleted(self, deleted: list[Path]) -> set[Path]:
         names = set()
@@ -184,31 +251,11 @@ class Checker:
                         parts.pop()
                     names.add(".".join(parts))
         found = set()
-        dag_files = set(self.dag_files())
-        for file in dag_files:
+        for file in self.dag_files():
             text = Source(file).text
             if any(name and name in text for name in names):
                 found.add(file)
         return found
-
-    def _expand(self, paths: list[Path]) -> list[Path]:
-        """Keep DAG files; replace shared modules by the DAG files that import them."""
-        if not paths:
-            return []
-        pipelines = {p for p in paths if is_pipeline_file(p)}
-        paths = [p for p in paths if not is_pipeline_file(p)]
-        if not paths:
-            return sorted(pipelines)
-        dag_like = [p for p in paths if self.is_dag_candidate(p)]
-        others = [p for p in paths if not self.is_dag_candidate(p)]
-        graph = self.graph() if others or dag_like else None
-        helpers = graph.helpers() if graph else set()
-        result = {p for p in dag_like if p not in helpers}
-        shared = [p for p in paths if p in helpers or not self.is_dag_candidate(p)]
-        if shared and graph is not None:
-            candidates = set(self.dag_files())
-            result |= dependents(graph, shared) & candidates
-        return sorted(result | pipelines)
 
     # --- the check -------------------------------------------------------------------------
     def run(
@@ -235,10 +282,12 @@ class Checker:
 
             with long_lived_objects():
                 warm_up(config, templates_used(pipelines))
+        sandbox.configure(str(config.root.resolve()), config.check.network_namespace)
         scan = "DY130" in enabled
         if scan:
             hardcoded_secret.warm_up()
-        early = Context(config=config, files=[], other_dag_ids={})
+        shared = self.shared_modules()
+        early = Context(config=config, files=[], other_dag_ids={}, shared=shared)
         file_rules = [r for r in RULES if r.ID in enabled and hasattr(r, "check_file")]
         checked: list[CheckedFile] = []
         raw: list[tuple] = []
@@ -284,12 +333,25 @@ class Checker:
             scanned_modules=tuple(modules),
             secret_scans=scans,
             ruff_diagnostics=airflow_ruff.collect(ruff) if ruff or not python else None,
+            skipped=tuple(self.skipped_orphans()) if targets.scope == "all" else (),
+            shared=shared,
         )
         for rule in RULES:
             if rule.ID in enabled and hasattr(rule, "check_repo"):
                 raw.extend((rule, issue) for issue in rule.check_repo(ctx))
         findings = self.findings(raw, checked)
-        return Report(findings, checked, time.monotonic() - started, targets.base)
+        listing = self.listing()
+        return Report(
+            findings,
+            checked,
+            time.monotonic() - started,
+            targets.base,
+            targets.scope,
+            targets.notes,
+            len(listing.parsed) + len(self.pipeline_files()),
+            len(selection.skipped_archives(listing)),
+            self.relative(self.config.dags_path),
+        )
 
     def enabled(self) -> set[str]:
         """Rule ids that run (all but `[check] disable`)."""
@@ -317,7 +379,8 @@ class Checker:
             if path not in sources:
                 sources[path] = open_source(path)
             source = sources[path]
-            if source.suppressed(rule.ID, issue.line):
+            inline_ok = getattr(rule, "SUPPRESSIBLE", True)
+            if inline_ok and source.suppressed(rule.ID, issue.line):
                 continue
             message, hint = issue.message, issue.hint
             if is_pipeline_file(path) and rule.ID != "DY170":
@@ -340,10 +403,7 @@ class Checker:
 
     def relative(self, path: Path | str) -> str:
         """`path` relative to the project root."""
-        try:
-            return Path(path).resolve().relative_to(self.config.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        return relative(path, self.config.root)
 
     def _libraries(self, files: list[Path]) -> list[str]:
         if self._graph is not None:
@@ -355,8 +415,8 @@ class Checker:
 
     def _other_dag_ids(self, checked: set[Path]) -> dict[str, list[Path]]:
         found: dict[str, list[Path]] = {}
-        for path in self.python_files():
-            if path in checked or not self.is_dag_candidate(path):
+        for path in self.dag_files():
+            if path in checked:
                 continue
             for dag_id in self._quick_ids(path):
                 found.setdefault(dag_id, []).append(path)

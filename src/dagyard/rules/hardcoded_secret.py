@@ -54,6 +54,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard.paths import relative
 from dagyard.pipelines import is_pipeline_file
 from dagyard.rules import _secret_patterns
 from dagyard.rules._base import Context, Issue
@@ -198,12 +199,12 @@ def write_baseline(path: Path, root: Path, secrets: Iterable[Secret]) -> int:
     results: dict[str, list[dict]] = {}
     count = 0
     for secret in secrets:
-        relative = _relative(secret.file, root)
+        shown = relative(secret.file, root)
         for hashed in secret.hashes:
-            results.setdefault(relative, []).append(
+            results.setdefault(shown, []).append(
                 {
                     "type": secret.kind,
-                    "filename": relative,
+                    "filename": shown,
                     "hashed_secret": hashed,
                     "is_verified": False,
                     "line_number": secret.line,
@@ -213,13 +214,6 @@ def write_baseline(path: Path, root: Path, secrets: Iterable[Secret]) -> int:
     data = {"version": VERSION, "plugins_used": [], "filters_used": [], "results": results}
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return count
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def files_to_scan(ctx: Context) -> list[Path]:
@@ -249,8 +243,8 @@ def check_repo(ctx: Context) -> Iterator[Issue]:
     root = ctx.config.root
     accepted = load_baseline(root / ctx.config.check.secrets_baseline, root)
     for secret in scan(ctx):
-        relative = _relative(secret.file, root)
-        if any((relative, hashed) in accepted for hashed in secret.hashes):
+        shown = relative(secret.file, root)
+        if any((shown, hashed) in accepted for hashed in secret.hashes):
             continue
         yield Issue(
             f"this line contains what looks like a secret ({secret.kind})",

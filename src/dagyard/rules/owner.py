@@ -3,7 +3,8 @@
 What it does
     Reads each task's `owner` as Airflow built it (from the task or `default_args`) and reports
     a DAG whose owner is missing (Airflow's default "airflow") or is not an e-mail address of
-    one of the domains in `[owners] email_domains`.
+    one of the domains in `[owners] email_domains`. When the file does not load, the owners
+    written as text in it (`"owner": "..."`, `owner="..."`) are still read and checked.
 
 Why it matters
     Alerts, the failure digest and access rules find people by the owner. A DAG owned by
@@ -18,9 +19,11 @@ Fix
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
-from dagyard.owners import DEFAULT_OWNERS, problem
+from dagyard.addresses import DEFAULT_OWNERS
+from dagyard.addresses import owner_problem as problem
 from dagyard.rules._base import CheckedFile, Context, Issue
 
 __all__ = ["DEFAULT_OWNERS", "ID", "NAME", "SEVERITY", "SUMMARY", "check_file", "problem"]
@@ -37,6 +40,9 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
         return
     domains = ctx.config.owners.email_domains
     example = f"name@{domains[0]}" if domains else "name@company.com"
+    if file.result.errors and not file.result.dags:
+        yield from _from_source(file, domains, example)
+        return
     for dag in file.result.dags:
         written = [t.owner for t in dag.tasks] or [dag.owner]
         owners = sorted({o.strip() for owner in written for o in owner.split(",")})
@@ -56,3 +62,40 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
                 file.path,
                 line,
             )
+
+
+def _hint(example: str) -> str:
+    return (
+        f'set the owner to the responsible person\'s e-mail, e.g. default_args={{"owner": '
+        f'"{example}"}}'
+    )
+
+
+def written_owners(tree: ast.Module | None) -> Iterator[tuple[str, int]]:
+    """(owner, line) for each owner written as a text literal: `"owner": "x"` or `owner="x"`."""
+    if tree is None:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if _is_text(key, "owner") and _is_text(value):
+                    yield value.value, value.lineno
+        elif isinstance(node, ast.keyword) and node.arg == "owner" and _is_text(node.value):
+            yield node.value.value, node.value.lineno
+
+
+def _is_text(node: ast.AST | None, equal: str | None = None) -> bool:
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return False
+    return equal is None or node.value == equal
+
+
+def _from_source(file: CheckedFile, domains: list[str], example: str) -> Iterator[Issue]:
+    """Owners read from the text of a file that did not load (the DAG id is not known)."""
+    for written, line in written_owners(file.source.tree):
+        for owner in sorted({o.strip() for o in written.split(",")}):
+            why = problem(owner, domains)
+            if why is not None:
+                yield Issue(
+                    f"this file (which did not load) {why}", _hint(example), file.path, line
+                )

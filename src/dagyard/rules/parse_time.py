@@ -2,7 +2,9 @@
 
 What it does
     Measures how long Airflow takes to import the file (in the isolated child) and reports a
-    file slower than `[check] max_parse_seconds` (2 s by default).
+    file slower than `[check] max_parse_seconds` (2 s by default), at the top-level lines that
+    took the time (a sampling profiler watches the import: each of the slowest lines is named
+    with the seconds spent on it, whatever it called).
 
 Why it matters
     Airflow re-imports every DAG file every few seconds. Slow top-level code (queries, API
@@ -25,6 +27,7 @@ ID = "DY146"
 NAME = "parse-time"
 SEVERITY = "warning"
 SUMMARY = "the file loads slower than the budget"
+MIN_LINE_SECONDS = 0.1
 
 
 def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
@@ -33,10 +36,15 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
     budget = ctx.config.check.max_parse_seconds
     if result is None or result.parse_seconds is None or result.parse_seconds <= budget:
         return
-    yield Issue(
-        f"Airflow needs {result.parse_seconds:.1f} s to load this file "
-        f"(the budget is {budget:g} s)",
-        "move slow top-level work (queries, API calls, heavy imports) into tasks",
-        file.path,
-        None,
+    head = (
+        f"Airflow needs {result.parse_seconds:.1f} s to load this file (the budget is {budget:g} s)"
     )
+    hint = "move slow top-level work (queries, API calls, heavy imports) into tasks"
+    slow = [(line, seconds) for line, seconds in result.hot_lines if seconds >= MIN_LINE_SECONDS]
+    if not slow:
+        yield Issue(head, hint, file.path, None)
+        return
+    for line, seconds in slow:
+        yield Issue(
+            f"{head}; about {seconds:.1f} s of it on this top-level line", hint, file.path, line
+        )

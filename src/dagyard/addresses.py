@@ -1,18 +1,20 @@
-"""Who may own a DAG: an e-mail address of one of the organisation's domains."""
+"""E-mail addresses, as owners and team members write them."""
 
 from __future__ import annotations
 
 import re
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@(?P<domain>[A-Za-z0-9.-]+\.[A-Za-z]{2,})$")
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@(?P<domain>[A-Za-z0-9.-]+\.[A-Za-z]{2,})$")
+
+
 DEFAULT_OWNERS = {"", "airflow"}
 
 
-def problem(owner: str, domains: list[str]) -> str | None:
-    """Why `owner` is not acceptable, or None when it is."""
+def owner_problem(owner: str, domains: list[str]) -> str | None:
+    """Why `owner` cannot own a DAG or a pipeline, or None when it can."""
     if owner.strip().lower() in DEFAULT_OWNERS:
         return "has no owner"
-    match = _EMAIL.match(owner.strip())
+    match = EMAIL.match(owner.strip())
     if not match:
         return f"has the owner '{owner}', which is not an e-mail address"
     domain = match.group("domain").lower()

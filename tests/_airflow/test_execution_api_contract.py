@@ -29,13 +29,13 @@ def airflow_newest_routes():
 
 
 def test_the_installed_task_sdk_speaks_the_newest_version():
-    from dagyard.dev.execution_api import task_sdk_speaks_newest
+    from dagyard._airflow.execution_api import task_sdk_speaks_newest
 
     assert task_sdk_speaks_newest()
 
 
 def test_same_routes_as_airflow_at_the_newest_version(airflow_newest_routes):
-    from dagyard.dev.execution_api import newest_version_app
+    from dagyard._airflow.execution_api import newest_version_app
 
     ours = _routes(newest_version_app().routes)
     assert len(airflow_newest_routes) > 40
@@ -43,7 +43,7 @@ def test_same_routes_as_airflow_at_the_newest_version(airflow_newest_routes):
 
 
 def test_same_request_and_response_models_as_airflow(airflow_newest_routes):
-    from dagyard.dev.execution_api import newest_version_app
+    from dagyard._airflow.execution_api import newest_version_app
 
     ours = _routes(newest_version_app().routes)
     compared = 0

@@ -1,4 +1,4 @@
-"""A local Airflow cluster on PostgreSQL with several schedulers, for HA proofs and benchmarks.
+"""A local Airflow cluster on PostgreSQL with several schedulers, for HA tests and benchmarks.
 
 Each component is a real `airflow` process (scheduler, dag-processor, execution API server) in
 its own session, sharing one metadata database; `kill` ends a component and every process it
@@ -7,6 +7,7 @@ started, the way a crashed pod loses its LocalExecutor workers and their tasks.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,14 +16,79 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psutil
 import psycopg2
 
-from dagyard import airflow_env
+from dagyard.airflow_env import LOCAL_BUNDLE, SIMPLE_AUTH_MANAGER, normalize_db_url
 
-ADMIN_DSN = "host=127.0.0.1 port=5432 user=root dbname=postgres"
+ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+class HaOptions(NamedTuple):
+    """One Airflow cluster on PostgreSQL with several schedulers (the `ci/ha` profile)."""
+
+    home: Path
+    db_url: str
+    dags_folder: Path
+    execution_api_port: int
+    parallelism: int = 8
+    heartbeat_timeout: int = 20
+    health_check_threshold: int = 10
+
+
+def ha_env(options: HaOptions) -> dict[str, str]:
+    """Environment for an HA test or benchmark: LocalExecutor on PostgreSQL, fast failover.
+
+    Heartbeats and orphan adoption are tightened so a killed scheduler's work is adopted within
+    seconds, not minutes; every DAG is unpaused at creation and parsed once from a local bundle.
+    """
+    bundle = {
+        "name": "dags",
+        "classpath": LOCAL_BUNDLE,
+        "kwargs": {"path": str(options.dags_folder), "refresh_interval": 5},
+    }
+    return {
+        "AIRFLOW_HOME": str(options.home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(options.dags_folder),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": str(options.parallelism),
+        "AIRFLOW__CORE__MAX_ACTIVE_RUNS_PER_DAG": "64",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": (
+            f"http://127.0.0.1:{options.execution_api_port}/execution/"
+        ),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": normalize_db_url(options.db_url),
+        "AIRFLOW__DATABASE__CHECK_MIGRATIONS": "False",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(options.execution_api_port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__API__SECRET_KEY": "dagyard-ha-test-secret",
+        "AIRFLOW__API_AUTH__JWT_SECRET": "dagyard-ha-test-jwt-secret-0123456789",
+        "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps([bundle]),
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
+        "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "3600",
+        "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
+        "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+        # A busy laptop may answer slowly (the task API builds its routes once, at start-up):
+        # wait for it rather than retry a request that went through.
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_SEC": "2",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(options.heartbeat_timeout),
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": str(options.health_check_threshold),
+        "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "5",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(options.home / "logs"),
+        "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+        "DAGYARD_PROFILE": "ci",
+    }
 
 
 def _admin(statement: str) -> None:
@@ -41,12 +107,12 @@ class Cluster:
     def __init__(self, root: Path, dags_folder: Path, db_name: str, **options: Any) -> None:
         self.root = root
         self.db_name = db_name
-        self.dsn = f"host=127.0.0.1 port=5432 user=root dbname={db_name}"
+        self.dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={db_name}"
         port = options.pop("execution_api_port")
         self.env = {
             **os.environ,
-            **airflow_env.ha_env(
-                airflow_env.HaOptions(
+            **ha_env(
+                HaOptions(
                     home=root / "home",
                     db_url=f"postgresql://root@127.0.0.1:5432/{db_name}",
                     dags_folder=dags_folder,

@@ -1,0 +1,29 @@
+"""What the check reads from Airflow's DAG and task objects beyond their public attributes.
+
+- The arguments a task was created with: Airflow keeps them in the name-mangled
+  `BaseOperator.__init_kwargs`, the only record of what the author wrote (`retries=0` and
+  "not given" look alike on the task itself).
+- The open `with DAG(...)` / task-group contexts a file left behind when it raised inside one:
+  `airflow.sdk.definitions._internal.contextmanager`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def explicit_arguments(task: Any) -> dict[str, Any]:
+    """The keyword arguments the DAG file passed when it created `task`."""
+    return dict(getattr(task, "_BaseOperator__init_kwargs", None) or {})
+
+
+def clear_open_contexts() -> None:
+    """Forget DAGs and task groups a file left open, and the DAGs it registered."""
+    from airflow.sdk.definitions._internal.contextmanager import DagContext, TaskGroupContext
+
+    for context in (DagContext, TaskGroupContext):
+        stack = getattr(context, "_context", None)
+        if stack is not None:
+            stack.clear()
+    DagContext.autoregistered_dags.clear()
+    DagContext.current_autoregister_module_name = None
