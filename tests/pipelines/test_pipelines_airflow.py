@@ -97,3 +97,49 @@ def test_the_dag_processor_attributes_the_error_to_the_yaml_file(repo):
             wait_for(fixed, timeout=60)
     finally:
         dev.stop()
+
+
+TEMPLATE = '''
+from pydantic import Field
+from dagyard import Template, TemplateConfig
+
+
+class Greet(Template):
+    """Say hello."""
+
+    name = "greet"
+
+    class Config(TemplateConfig):
+        who: str = Field(description="whom to greet")
+
+    def build(self, config, step):
+        from airflow.providers.standard.operators.bash import BashOperator
+        return BashOperator(task_id=step.id, bash_command=f"echo hello {config.who}")
+'''
+
+
+def test_a_saved_template_re_reads_the_pipelines_that_use_it(tmp_path):
+    root = tmp_path / "repo"
+    folder = root / "dags" / "_development"
+    folder.mkdir(parents=True)
+    (root / "templates").mkdir()
+    (root / "templates" / "greet.py").write_text(TEMPLATE)
+    (root / "dagyard.toml").write_text('[owners]\nemail_domains = ["example.com"]\n')
+    (folder / "hello.pipeline.yaml").write_text(
+        "pipeline: hello\nowner: ana@example.com\nstart_date: 2024-01-01\nsteps:\n"
+        "  greet:\n    uses: greet\n    with: {who: world}\n"
+    )
+    dev = start_dev(root)
+    try:
+        dev.wait_for_output("hello")
+        template = root / "templates" / "greet.py"
+        template.write_text(
+            TEMPLATE.replace(
+                'who: str = Field(description="whom to greet")',
+                'who: str = Field(description="whom to greet")\n        times: int',
+            )
+        )
+        out = dev.wait_for_output("'times' is missing", timeout=30)
+        assert "dags/_development/hello.pipeline.yaml:7:5: 'times' is missing in 'with'" in out
+    finally:
+        dev.stop()

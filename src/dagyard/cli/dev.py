@@ -155,6 +155,7 @@ def _watch(session: DevSession) -> None:
         session.workspace.keys().secret_key,
         _report(session.config.root),
         session.config.root,
+        session.config.templates_path,
     )
     warmed = False
     for changes in watch(
