@@ -16,6 +16,7 @@ from dagyard.rules import (
     hardcoded_secret,
     import_error,
     load_killed,
+    lock_drift,
     no_dag,
     owner,
     parse_time,
@@ -48,6 +49,7 @@ RULES: tuple[ModuleType, ...] = (
     parse_time,
     team_folder,
     airflow_ruff,
+    lock_drift,
 )
 BY_ID = {rule.ID: rule for rule in RULES}
 
