@@ -201,6 +201,7 @@ def _exported(config: Config) -> list[tuple[str, str, str | None]] | None:
             "--project",
             str(config.root),
         ],
+        cwd=config.root,  # uv writes local paths relative to the working directory
         capture_output=True,
         text=True,
         check=False,
@@ -215,7 +216,7 @@ def _exported(config: Config) -> list[tuple[str, str, str | None]] | None:
             continue
         requirement, _, marker = line.partition(" ; ")
         if line.startswith("-e "):
-            name = _project_name(config.root / requirement[3:].strip())
+            name = _project_name(config.root / (requirement[3:].strip() or "."))
             packages.append((name, "", marker or None))
             continue
         name, _, version = requirement.partition("==")
