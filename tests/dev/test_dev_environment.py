@@ -220,7 +220,7 @@ def test_second_dev_on_the_same_project_is_refused(dev):
         text=True,
         timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error: the README's table
     assert "already running for this project" in result.stderr
     assert f"pid {dev.process.pid}" in result.stderr or "pid" in result.stderr
 
@@ -233,7 +233,7 @@ def test_busy_port_is_reported(dev, tmp_path):
         text=True,
         timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"Port {dev.port} is already in use" in result.stderr
     assert "--port" in result.stderr
 
@@ -248,7 +248,7 @@ def test_ctrl_c_stops_everything_within_ten_seconds(dag_repo):
             assert f"dagyard dev: {component}" in titles
         assert any("LocalExecutor" in " ".join(p.cmdline()) for p in tree)
         started = time.monotonic()
-        assert running.stop(signal.SIGINT, timeout=15) == 0
+        assert running.stop(signal.SIGINT, timeout=15) == 130  # interrupted: the README's table
         assert time.monotonic() - started < 10
         assert alive(tree, session) == []
     finally:
@@ -315,7 +315,7 @@ def test_missing_development_folder_is_a_clear_error(dag_repo):
         text=True,
         timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "does_not_exist does not exist" in result.stderr
 
 

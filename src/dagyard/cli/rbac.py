@@ -69,7 +69,7 @@ def show_command(project: ProjectOption = None) -> None:
 def sync_command(
     url: Annotated[
         str | None,
-        typer.Option("--url", help="Airflow API server (default: [security] airflow_url)."),
+        typer.Option("--url", help="Airflow API server (default: \\[security] airflow_url)."),
     ] = None,
     user: Annotated[
         str | None,
@@ -83,7 +83,7 @@ def sync_command(
         typer.Option("--keycloak", help="Write the Keycloak realm JSON instead (no server)."),
     ] = False,
     env: Annotated[
-        str, typer.Option("--env", help="With --keycloak: the [deploy.environments] entry.")
+        str, typer.Option("--env", help="With --keycloak: the \\[deploy.environments] entry.")
     ] = "prod",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="With --keycloak: the JSON file.")

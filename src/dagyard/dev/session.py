@@ -36,6 +36,10 @@ class DevError(Exception):
     """Something stops `dagyard dev` from starting; the message says what to do."""
 
 
+class DevUsageError(DevError):
+    """`dagyard dev` cannot start as configured or asked: a usage error (exit code 2)."""
+
+
 class Shutdown(Exception):
     """Raised in the main loop when the session is asked to stop (SIGTERM)."""
 
@@ -85,7 +89,7 @@ def acquire_lock(workspace: Workspace) -> IO[str]:
         handle.close()
         running = read_running_state(workspace)
         where = f" (pid {running.pid}, {running.url})" if running else ""
-        raise DevError(
+        raise DevUsageError(
             f"dagyard dev is already running for this project{where}. "
             "Use that one, or stop it with Ctrl-C in its terminal first."
         ) from None
@@ -103,7 +107,7 @@ def bind_port(port: int) -> socket.socket:
         sock.close()
         if error.errno != errno.EADDRINUSE:
             raise
-        raise DevError(
+        raise DevUsageError(
             f"Port {port} is already in use{_port_owner(port)}. "
             f"Start on another port with `dagyard dev --port {port + 10}`, or stop that program."
         ) from None
@@ -156,7 +160,7 @@ class DevSession:
         """Fail early, in plain words, when a folder to parse does not exist."""
         for bundle in self.bundles:
             if not bundle.path.is_dir():
-                raise DevError(
+                raise DevUsageError(
                     f"The DAG folder {bundle.path} does not exist. Create it, or change "
                     "[dev] folders in dagyard.toml."
                 )
@@ -350,4 +354,4 @@ def install_stop_handlers() -> None:
     signal.signal(signal.SIGHUP, _stop)
 
 
-__all__ = ["DevError", "DevOptions", "DevSession", "Exited", "Shutdown"]
+__all__ = ["DevError", "DevOptions", "DevSession", "DevUsageError", "Exited", "Shutdown"]

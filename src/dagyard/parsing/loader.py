@@ -372,6 +372,11 @@ def _user_frame(trace: str, path: Path, root: Path) -> tuple[str, int] | None:
     return best
 
 
+def error_from_traceback(trace: str, path: Path, root: Path) -> LoadError:
+    """The error a traceback shows, pointing at the user's file and line (for `path`)."""
+    return _error_from_traceback(trace, path, root)
+
+
 def _error_from_traceback(trace: str, path: Path, root: Path) -> LoadError:
     lines = [line for line in trace.strip().splitlines() if line.strip()]
     message = lines[-1].strip() if lines else "the file could not be imported"
