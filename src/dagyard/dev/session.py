@@ -7,7 +7,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import shutil
 import signal
 import socket
@@ -28,8 +27,6 @@ from dagyard.dev.supervisor import Exited, ProcessGroup
 from dagyard.parsing.discovery import looks_like_dag_file
 from dagyard.policy import write_local_settings
 from dagyard.workspace import Workspace, seed_local_secrets, write_private
-
-_DEFERRABLE = re.compile(rb"deferrable\s*=\s*True|\.defer\(|Async\b|Trigger\b")
 
 
 class DevError(Exception):
@@ -127,13 +124,13 @@ def _port_owner(port: int) -> str:
     return " by another program"
 
 
-def needs_triggerer(config: Config, folders: list[Path]) -> bool:
-    """Whether to start a triggerer: always/never from config, or when a DAG file defers."""
-    if config.dev.triggerer != "auto":
-        return config.dev.triggerer == "always"
-    return any(
-        _DEFERRABLE.search(file.read_bytes()) for folder in folders for file in folder.rglob("*.py")
-    )
+def needs_triggerer(config: Config) -> bool:
+    """Whether to start a triggerer: yes unless `[dev] triggerer = "never"`.
+
+    Airflow's UI shows a triggerer that is not running as failed (red), whatever the reason;
+    a healthy laptop must not look broken, and deferrable tasks need one anyway.
+    """
+    return config.dev.triggerer != "never"
 
 
 class DevSession:
@@ -233,7 +230,7 @@ class DevSession:
         # Task logs are local files: no worker log server (it would listen on every interface).
         self.group.start(components.airflow_command("scheduler", "scheduler", "--skip-serve-logs"))
         self.group.start(components.airflow_command("dag-processor", "dag-processor"))
-        if needs_triggerer(self.config, [b.path for b in self.bundles]):
+        if needs_triggerer(self.config):
             self.group.start(components.airflow_command("triggerer", "triggerer"))
         for sock in self._sockets:
             sock.close()
@@ -244,6 +241,9 @@ class DevSession:
         assert self.api is not None and self.group is not None
         deadline = time.monotonic() + self.options.ready_timeout
         expected = self.expected_dag_files()
+        components = ["metadatabase", "scheduler", "dag_processor"]
+        if needs_triggerer(self.config):
+            components.append("triggerer")  # the UI shows it red until it is healthy
         while time.monotonic() < deadline:
             self.raise_if_exited()
             try:
@@ -254,7 +254,7 @@ class DevSession:
                 continue
             waiting = [
                 name
-                for name in ("metadatabase", "scheduler", "dag_processor")
+                for name in components
                 if (health.get(name) or {}).get("status") != "healthy"
             ]
             if waiting:
