@@ -253,9 +253,7 @@ class DevSession:
                 time.sleep(0.1)
                 continue
             waiting = [
-                name
-                for name in components
-                if (health.get(name) or {}).get("status") != "healthy"
+                name for name in components if (health.get(name) or {}).get("status") != "healthy"
             ]
             if waiting:
                 progress(f"Waiting for {', '.join(waiting).replace('_', ' ')}")
