@@ -18,6 +18,7 @@ import tomllib
 from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import unquote, urlparse
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
@@ -219,9 +220,17 @@ def _exported(config: Config) -> list[tuple[str, str, str | None]] | None:
             name = _project_name(config.root / (requirement[3:].strip() or "."))
             packages.append((name, "", marker or None))
             continue
-        name, _, version = requirement.partition("==")
-        if " @ " in name:
-            name = name.split(" @ ")[0]
+        if " @ " in requirement:
+            name, version = requirement.split(" @ ")[0], ""
+        elif "==" in requirement:
+            name, _, version = requirement.partition("==")
+        else:  # a bare local path or URL: a wheel file, or a project folder
+            location = Path(unquote(urlparse(requirement).path) or requirement)
+            if location.suffix == ".whl":
+                name = location.name.split("-")[0]
+            else:
+                name = _project_name(config.root / location)
+            version = ""
         packages.append((canonicalize_name(name.strip()), version.strip(), marker or None))
     return packages
 
