@@ -46,6 +46,14 @@ def descendants(dev: DevProcess) -> list[psutil.Process]:
     return psutil.Process(dev.process.pid).children(recursive=True)
 
 
+def command_line(process: psutil.Process) -> str:
+    """A process's command line; empty for one that is exiting (a short-lived helper's zombie)."""
+    try:
+        return " ".join(process.cmdline())
+    except (psutil.ZombieProcess, psutil.NoSuchProcess):
+        return ""
+
+
 def alive(processes: list[psutil.Process], session: str) -> list[psutil.Process]:
     """Those of `processes` (and any exec'd process carrying the session marker) still running."""
     found = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
@@ -244,10 +252,10 @@ def test_ctrl_c_stops_everything_within_ten_seconds(dag_repo):
     try:
         session = session_of(dag_repo)
         tree = descendants(running)
-        titles = " ".join(" ".join(p.cmdline()) for p in tree)
+        titles = " ".join(command_line(p) for p in tree)
         for component in ("api-server", "execution-api", "scheduler", "dag-processor"):
             assert f"dagyard dev: {component}" in titles
-        assert any("LocalExecutor" in " ".join(p.cmdline()) for p in tree)
+        assert any("LocalExecutor" in command_line(p) for p in tree)
         started = time.monotonic()
         assert running.stop(signal.SIGINT, timeout=15) == 130  # interrupted: the README's table
         assert time.monotonic() - started < 10

@@ -52,6 +52,13 @@ export_sizes()
 '''
 
 
+TABULATE_DAG = (
+    HUMANIZE_DAG.replace("import humanize", "import tabulate")
+    .replace("humanize.naturalsize(123456789)", "tabulate.tabulate([[1, 2]])")
+    .replace("export_sizes", "table_report")
+)
+
+
 def user_env(home: Path) -> dict[str, str]:
     """A shell with Python 3.11, git and make, and neither dagyard's checkout nor uv."""
     python_bin = Path(sys.base_prefix) / "bin"
@@ -209,21 +216,34 @@ def test_first_day_from_the_wheel_to_a_second_clone(tmp_path):
     assert "nothing left running" in dev.text()
 
     # make dev again: the declared package is still installed, the DAG loads at start-up
+    sh(["git", "add", "-A"], repo, env)
+    sh(["git", "commit", "-q", "-m", "Export sizes, with humanize"], repo, env)
     dev = MakeDev(repo, env)
     try:
         text = dev.wait_for("Airflow is ready", timeout=300)
         assert "✗" not in text, text
         assert {"hello_dagyard", "export_sizes"} <= dag_ids(repo, port)
+
+        # a colleague's clone: the same versions, and make test passes there
+        clone = home / "colleague" / "acme-dags"
+        sh(["git", "clone", "-q", str(repo), str(clone)], home, env)
+        sh(["make", "install"], clone, env)
+        assert freeze(clone) == freeze(repo)
+        assert "humanize==" in freeze(clone)
+        tested = sh(["make", "test"], clone, env)
+        assert "All good" in tested.stdout and "passed" in tested.stdout
+
+        # the colleague adds a package and a DAG; pulling it into the running environment
+        # installs the new lock without a restart
+        sh([str(clone / ".venv" / "bin" / "dagyard"), "deps", "add", "tabulate"], clone, env)
+        (clone / "dags" / "_development" / "table_report.py").write_text(TABULATE_DAG)
+        sh(["git", "add", "-A"], clone, env)
+        sh(["git", "commit", "-q", "-m", "A table report"], clone, env)
+        sh(["git", "pull", "-q", "--ff-only", str(clone), "HEAD"], repo, env)
+        dev.wait_for("uv.lock changed: installing the locked packages into .venv", timeout=60)
+        deadline = time.monotonic() + 120
+        while "table_report" not in dag_ids(repo, port) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert "table_report" in dag_ids(repo, port), dev.text()
     finally:
         dev.ctrl_c()
-    sh(["git", "add", "-A"], repo, env)
-    sh(["git", "commit", "-q", "-m", "Export sizes, with humanize"], repo, env)
-
-    # a colleague's clone: the same versions, and make test passes there
-    clone = home / "colleague" / "acme-dags"
-    sh(["git", "clone", "-q", str(repo), str(clone)], home, env)
-    sh(["make", "install"], clone, env)
-    assert freeze(clone) == freeze(repo)
-    assert "humanize==" in freeze(clone)
-    tested = sh(["make", "test"], clone, env)
-    assert "All good" in tested.stdout and "passed" in tested.stdout

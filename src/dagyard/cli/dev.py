@@ -41,6 +41,7 @@ from dagyard.dev.session import (
     divert_output,
     install_stop_handlers,
     read_running_state,
+    stop_requested,
 )
 from dagyard.dev.watcher import DagFileWatcher, FileEvent
 from dagyard.parsing.missing_module import deps_add_hint
@@ -99,7 +100,7 @@ def dev_command(
         session.stop()
         fail(str(error), code=EXIT_USAGE if isinstance(error, DevUsageError) else EXIT_FAILED)
     except KeyboardInterrupt:
-        interrupted = True
+        interrupted = stop_requested() is None  # Ctrl-C, not `dagyard dev stop` (SIGTERM)
     except Shutdown:
         pass  # asked to stop (`dagyard dev stop`, SIGTERM): a normal end
     except BaseException:

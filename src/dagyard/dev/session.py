@@ -342,10 +342,23 @@ def tail(path: Path, lines: int) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+_STOP_REQUESTS: list[str] = []
+
+
+def stop_requested() -> str | None:
+    """The signal (SIGTERM, SIGHUP) that asked this session to stop, if one did.
+
+    The file watcher turns any exception a signal handler raises into KeyboardInterrupt, so
+    Ctrl-C and a requested stop are told apart here, not by the exception.
+    """
+    return _STOP_REQUESTS[-1] if _STOP_REQUESTS else None
+
+
 def install_stop_handlers() -> None:
     """Make SIGTERM and SIGHUP stop the session the way Ctrl-C does."""
 
     def _stop(signum: int, _frame: object) -> None:
+        _STOP_REQUESTS.append(signal.Signals(signum).name)
         raise Shutdown(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, _stop)
