@@ -287,7 +287,7 @@ def test_a_dying_component_stops_the_session_with_its_log(dag_repo):
     try:
         session = session_of(dag_repo)
         tree = descendants(running)
-        [scheduler] = [p for p in tree if p.cmdline()[0] == "dagyard dev: scheduler"]
+        [scheduler] = [p for p in tree if command_line(p).startswith("dagyard dev: scheduler")]
         scheduler.kill()
         assert running.process.wait(timeout=30) == 1
         text = running.text()
