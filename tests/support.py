@@ -68,7 +68,11 @@ def helm_chart_path() -> tuple[Path | None, str]:
 
 def copy_example_repo(target: Path) -> Path:
     """A private copy of the example DAG repo (without any local state)."""
-    shutil.copytree(EXAMPLE_REPO, target, ignore=shutil.ignore_patterns(".dagyard", "__pycache__"))
+    shutil.copytree(
+        EXAMPLE_REPO,
+        target,
+        ignore=shutil.ignore_patterns(".dagyard", "__pycache__", ".venv", ".tools"),
+    )
     return target
 
 
