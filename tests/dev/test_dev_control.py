@@ -54,7 +54,13 @@ def test_status_logs_and_stop_from_another_terminal(tmp_path):
     try:
         state = json.loads((project / ".dagyard" / "dev.json").read_text())
         components = state["components"]
-        assert set(components) == {"api-server", "execution-api", "scheduler", "dag-processor"}
+        assert set(components) == {
+            "api-server",
+            "execution-api",
+            "scheduler",
+            "dag-processor",
+            "triggerer",
+        }
 
         # a second `dagyard dev` is refused, and does not hide the running one
         second = dagyard(project, "--port", str(free_port()))
