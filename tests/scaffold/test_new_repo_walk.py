@@ -59,6 +59,15 @@ TABULATE_DAG = (
 )
 
 
+PROD = """
+[deploy.environments.prod]
+namespace = "airflow"
+kubernetes_version = "1.33"
+image_repository = "registry.acme.com/airflow/dags"
+dags = "baked"
+"""
+
+
 def user_env(home: Path) -> dict[str, str]:
     """A shell with Python 3.11, git and make, and neither dagyard's checkout nor uv."""
     python_bin = Path(sys.base_prefix) / "bin"
@@ -247,3 +256,10 @@ def test_first_day_from_the_wheel_to_a_second_clone(tmp_path):
         assert "table_report" in dag_ids(repo, port), dev.text()
     finally:
         dev.ctrl_c()
+
+    # the production image gets the same dagyard: the wheel the repository was created from
+    with toml.open("a") as settings:
+        settings.write(PROD)
+    rendered = sh([str(repo / ".venv" / "bin" / "dagyard"), "deploy", "render"], repo, env)
+    assert "dagyard-wheel/" + wheel.name in rendered.stdout
+    assert (repo / "deploy" / "prod" / "image" / "dagyard-wheel" / wheel.name).is_file()
