@@ -254,7 +254,7 @@ def test_jobs_of_an_earlier_killed_dagyard_dev_are_shown_but_not_counted(tmp_pat
         current = [j for j in report["jobs"] if not j["leftover"]]
         assert code == 0, report["problems"]
         assert leftovers, report["jobs"]
-        assert {j["component"] for j in current} == {"scheduler", "dag_processor"}
+        assert {j["component"] for j in current} == {"scheduler", "dag_processor", "triggerer"}
         assert all(j["alive"] for j in current)
         text = status(repo, "--no-db").stdout
         assert "an earlier dagyard dev's, not counted" in text
