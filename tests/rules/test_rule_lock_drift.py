@@ -149,3 +149,26 @@ def test_a_render_for_another_airflow_is_drift(repo):
     finally:
         toml.write_text(before)
         shutil.rmtree(repo / "deploy")
+
+
+def test_the_example_repository_s_lock_is_current():
+    """`make lock` re-pins examples/dag-repo/uv.lock whenever dagyard's dependencies change."""
+    example = REPO / "examples" / "dag-repo"
+    done = subprocess.run(
+        [UV, "lock", "--check", "--offline", "--project", str(example)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, f"run `make lock`:\n{done.stderr}"
+    assert pyproject_vs_lock(load_config(example)) == []
+
+
+def test_an_image_without_dagyard_s_wheel_is_refused_with_the_way_out(tmp_path):
+    """Outside a checkout, and not installed from a wheel file: render says what to do."""
+    from dagyard.deploy.image import DeployError, _installed_wheel
+
+    with pytest.raises(DeployError) as raised:
+        _installed_wheel(tmp_path / "dagyard-wheel")  # this dagyard: an editable checkout
+    assert f"installed from {REPO}" in str(raised.value)
+    assert "--no-wheel" in str(raised.value)
