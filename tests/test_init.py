@@ -119,6 +119,8 @@ def test_init_refuses_a_folder_with_files(tmp_path):
         (["--email-domain", "acme.com", "--org", "Acme Corp"], "lower-case letters"),
         (["--email-domain", "acme.com", "--dagyard-from", "dagyard"], "--dagyard-from"),
         ([], "--email-domain is missing"),
+        (["--email-domain", 'acme.com"\n[tool.uv]\nindex-url = "https://evil"'], "e-mail domain"),
+        (["--email-domain", "acme.com", "--org", 'acme"\n[x]'], "lower-case letters"),
     ],
 )
 def test_bad_options_are_usage_errors_and_write_nothing(tmp_path, args, expected):

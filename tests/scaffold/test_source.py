@@ -115,3 +115,15 @@ def test_a_git_tag_source_locks_at_that_commit(tmp_path):
     lock = tomllib.loads((project / "uv.lock").read_text())
     dagyard = next(p for p in lock["package"] if p["name"] == "dagyard")
     assert dagyard["source"]["git"].endswith(f"?rev=v0.1.0#{head}")
+
+
+def test_a_source_path_cannot_break_out_of_its_toml_string(tmp_path):
+    """Quotes, backslashes and newlines in a path stay inside the string uv reads."""
+    odd = tmp_path / 'we"ird\\ dir\n[tool.uv]\nindex-url = "https://evil.example"'
+    odd.mkdir(parents=True)
+    wheel = odd / "dagyard-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"")
+    source = parse_source(str(wheel))
+    data = tomllib.loads(pyproject_sources(source))
+    assert data["tool"]["uv"]["sources"]["dagyard"] == {"path": str(wheel)}
+    assert set(data["tool"]["uv"]) == {"sources"}
