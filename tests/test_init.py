@@ -157,3 +157,16 @@ def test_the_questions_are_asked_on_a_terminal(tmp_path):
     config = load_config(target)
     assert config.project.name == "typed"
     assert config.owners.email_domains == ["typed.example"]
+
+
+def test_a_source_that_cannot_be_reached_keeps_the_files_and_says_how_to_lock_later(tmp_path):
+    target = tmp_path / "offline-dags"
+    # nothing listens on port 9 of this machine: uv's requests are refused at once
+    result = init(
+        str(target), "--email-domain", "acme.com", "--dagyard-from", "http://127.0.0.1:9/simple"
+    )
+    assert result.returncode == 1
+    assert "uv could not lock the new repository's packages" in result.stderr
+    assert f"dagyard deps lock --project {target}" in result.stderr
+    assert (target / "pyproject.toml").is_file() and (target / ".git").is_dir()
+    assert not (target / "uv.lock").exists()

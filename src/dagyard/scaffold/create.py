@@ -40,8 +40,8 @@ def lock(target: Path) -> None:
     if result.returncode != 0:
         raise ScaffoldError(
             f"uv could not lock the new repository's packages:\n{result.stderr.strip()}",
-            "the files are written; fix the cause (network, dagyard source), then run "
-            f"`uv lock` in {target}",
+            "the files are written; fix the cause (the network, the dagyard source in "
+            f"pyproject.toml), then run `dagyard deps lock --project {target}`",
         )
 
 
@@ -58,6 +58,7 @@ def create(target: Path, settings: RepoSettings, with_lock: bool = True) -> Crea
     """Write a new DAG repository into `target`, lock it, and `git init` it."""
     check_target(target)
     files = render(target, settings)
+    git = git_init(target)
     if with_lock:
         lock(target)
-    return Created(files, with_lock, git_init(target))
+    return Created(files, with_lock, git)
