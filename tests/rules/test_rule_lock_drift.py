@@ -172,3 +172,11 @@ def test_an_image_without_dagyard_s_wheel_is_refused_with_the_way_out(tmp_path):
         _installed_wheel(tmp_path / "dagyard-wheel")  # this dagyard: an editable checkout
     assert f"installed from {REPO}" in str(raised.value)
     assert "--no-wheel" in str(raised.value)
+
+
+def test_a_pyproject_that_is_not_toml_is_named_with_its_line(repo, pyproject):
+    pyproject.write_text(pyproject.read_text().replace('version = "0.1.0"', 'version = 0.1.0"'))
+    (drift,) = pyproject_vs_lock(load_config(repo))
+    assert drift.message.startswith("pyproject.toml is not valid TOML: ")
+    assert (drift.file, drift.line) == (pyproject, 3)
+    assert drift.hint == "fix the TOML syntax on this line"

@@ -135,11 +135,26 @@ def pyproject_vs_lock(config: Config) -> list[Drift]:
                 pyproject_path,
             )
         ]
-    try:
-        pyproject = tomllib.loads(pyproject_path.read_text(encoding="utf-8"))
-        lock = tomllib.loads(lock_path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        return [Drift(f"cannot be read: {error}", "fix the TOML syntax", pyproject_path)]
+    texts = {}
+    for path in (pyproject_path, lock_path):
+        try:
+            texts[path] = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            where = re.search(r"\(at line (\d+)", str(error))
+            hint = (
+                "fix the TOML syntax on this line"
+                if path == pyproject_path
+                else "uv.lock is written by uv: take it from git again, or `dagyard deps lock`"
+            )
+            return [
+                Drift(
+                    f"{path.name} is not valid TOML: {str(error).split(' (at line')[0]}",
+                    hint,
+                    path,
+                    int(where.group(1)) if where else None,
+                )
+            ]
+    pyproject, lock = texts[pyproject_path], texts[lock_path]
     static = _static_difference(root, pyproject, lock)
     if static:
         return static
