@@ -94,7 +94,6 @@ def test_private_airflow_names_are_used_only_by_the_adapters():
     users = sorted(
         path.relative_to(SOURCE).as_posix()
         for path in SOURCE.rglob("*.py")
-        if PRIVATE_NAME.search(path.read_text(encoding="utf-8"))
-        and path.parent.name != "_airflow"
+        if PRIVATE_NAME.search(path.read_text(encoding="utf-8")) and path.parent.name != "_airflow"
     )
     assert users == []

@@ -17,6 +17,7 @@ from dagyard.rules import (
     hardcoded_secret,
     import_error,
     load_killed,
+    lock_drift,
     network_at_parse,
     no_dag,
     owner,
@@ -55,6 +56,7 @@ RULES: tuple[ModuleType, ...] = (
     team_folder,
     team_links,
     airflow_ruff,
+    lock_drift,
 )
 BY_ID = {rule.ID: rule for rule in RULES}
 
