@@ -55,7 +55,9 @@ def free_port() -> int:
 def fresh_repo(parent: Path, name: str) -> Path:
     """A copy of the example DAG repo without local state."""
     target = parent / name
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns(".dagyard", "__pycache__"))
+    shutil.copytree(
+        EXAMPLE, target, ignore=shutil.ignore_patterns(".dagyard", "__pycache__", ".venv", ".tools")
+    )
     (target / "dags" / "_development" / "one_task.py").write_text(ONE_TASK_DAG)
     return target
 

@@ -67,8 +67,20 @@ def helm_chart_path() -> tuple[Path | None, str]:
 
 
 def copy_example_repo(target: Path) -> Path:
-    """A private copy of the example DAG repo (without any local state)."""
-    shutil.copytree(EXAMPLE_REPO, target, ignore=shutil.ignore_patterns(".dagyard", "__pycache__"))
+    """A private copy of the example DAG repo (without any local state).
+
+    The example takes dagyard from the checkout it lives in (`path = "../.."`); the copy takes
+    it from the same checkout by its absolute path, in pyproject.toml and uv.lock alike, so uv
+    can still lock and sync the copy and the two files still agree.
+    """
+    shutil.copytree(
+        EXAMPLE_REPO,
+        target,
+        ignore=shutil.ignore_patterns(".dagyard", "__pycache__", ".venv", ".tools"),
+    )
+    pyproject, lock = target / "pyproject.toml", target / "uv.lock"
+    pyproject.write_text(pyproject.read_text().replace('{ path = "../..",', f'{{ path = "{REPO}",'))
+    lock.write_text(lock.read_text().replace('editable = "../../"', f'editable = "{REPO}"'))
     return target
 
 

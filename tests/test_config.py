@@ -55,7 +55,9 @@ def test_wrong_type_is_explained_in_plain_words(tmp_path):
 def test_out_of_range_value(tmp_path):
     [problem] = problems(tmp_path, "[dev]\nport = 99999\n")
     assert problem.line == 2
-    assert "out of range" in problem.message
+    assert problem.message == "[dev] `port` is out of range (got 99999; must be at most 65535)"
+    [problem] = problems(tmp_path, "[dev]\nparallelism = 0\n")
+    assert problem.message.endswith("(got 0; must be at least 1)")
 
 
 def test_folder_outside_the_dags_folder_is_refused(tmp_path):

@@ -671,7 +671,8 @@ def _explain(loc: tuple[str, ...], item: dict[str, Any]) -> tuple[str, str | Non
     if kind in {"dict_type", "model_type"}:
         return f"{where} must be a table (got {got!r})", f"write it as a [{'.'.join(loc)}] section"
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        bounds = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ctx.items())
+        words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+        bounds = " and ".join(f"{words.get(k, k)} {v}" for k, v in ctx.items())
         return f"{where} is out of range (got {got!r}; must be {bounds})", None
     if kind == "literal_error":
         return f"{where} must be one of {ctx.get('expected')} (got {got!r})", None

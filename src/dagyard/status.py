@@ -306,10 +306,7 @@ def _components(
         started = local.components if local is not None else None
         if name == "triggerer" and started is not None and name not in started:
             status = "not started"
-            note = (
-                "dagyard dev starts a triggerer only when a DAG file defers "
-                '(or with [dev] triggerer = "always")'
-            )
+            note = 'this dagyard dev runs without one ([dev] triggerer = "never")'
         found.append(Component(name, status, heartbeat, seconds_since(heartbeat, now), note))
     return found
 

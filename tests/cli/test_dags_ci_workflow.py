@@ -1,10 +1,11 @@
-"""The example repo's CI workflow, run as written: every `run:` step, in order, in bash.
+"""The CI workflow of a repository made by `dagyard init`, run as written: every `run:` step.
 
 The two `uses:` steps are what GitHub provides (a checkout with history, and uv with Python
-3.11); the test provides the same: a git clone with two commits, and uv on PATH. dagyard itself
-comes from a wheel built from this checkout (`UV_FIND_LINKS`), as it would from a package index.
-Everything else — the install, `dagyard check --changed --format github`, the repo's tests — runs
-exactly as the workflow file says, for a push event.
+3.11); the test provides the same: a git repository with two commits, and uv on PATH. The
+repository was created with `--dagyard-from` a folder holding a wheel built from this checkout,
+as a platform team publishes it. Nothing else tells uv where to look: the install, `dagyard check
+--changed --format github` and the repo's tests run exactly as the workflow file says, for a push
+event, and what lands in `.venv` is exactly what the repository's uv.lock pins.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
-from support import REPO, SMALL_DAG, copy_example_repo
+from support import DAGYARD, REPO, SMALL_DAG
 
 pytestmark = pytest.mark.timeout(900)
 
-WORKFLOW = REPO / "examples" / "dag-repo" / ".github" / "workflows" / "dags-ci.yml"
+EXAMPLE_WORKFLOW = REPO / "examples" / "dag-repo" / ".github" / "workflows" / "dags-ci.yml"
 UV = shutil.which("uv", path=str(REPO / ".tools" / "bin")) or shutil.which("uv")
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "t",
@@ -57,20 +59,24 @@ def wheels(tmp_path_factory) -> Path:
     return target
 
 
-def run_steps(repo: Path, wheels: Path, tmp_path: Path) -> list[subprocess.CompletedProcess]:
+def run_steps(repo: Path, tmp_path: Path) -> list[subprocess.CompletedProcess]:
     """Every `run:` step of the workflow for a push event, stopping at the first that fails."""
-    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["check"]["steps"]
+    workflow = repo / ".github" / "workflows" / "dags-ci.yml"
+    steps = yaml.safe_load(workflow.read_text())["jobs"]["check"]["steps"]
     github_path = tmp_path / "github_path"
     github_path.write_text("")
     # what the runner has: uv and Python 3.11 (setup-uv), git, a shell
     python_bin = Path(sys.base_prefix) / "bin"
     base_path = os.pathsep.join([str(Path(UV).parent), str(python_bin), "/usr/bin", "/bin"])
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"VIRTUAL_ENV", "PYTHONPATH"} and not k.startswith(("UV_", "PIP_"))
+        },
         **GIT_IDENTITY,
         "GITHUB_PATH": str(github_path),
         "GITHUB_EVENT_NAME": "push",
-        "UV_FIND_LINKS": str(wheels),
         "UV_PYTHON": "3.11",
         "UV_PYTHON_DOWNLOADS": "never",
         "COLUMNS": "200",
@@ -99,35 +105,94 @@ def run_steps(repo: Path, wheels: Path, tmp_path: Path) -> list[subprocess.Compl
     return done
 
 
+@pytest.fixture(scope="module")
+def created_repo(wheels: Path, tmp_path_factory) -> Path:
+    """A repository made by `dagyard init`, taking dagyard from the folder of wheels."""
+    repo = tmp_path_factory.mktemp("created") / "acme-dags"
+    done = subprocess.run(
+        [
+            DAGYARD,
+            "init",
+            str(repo),
+            "--org",
+            "acme",
+            "--email-domain",
+            "example.com",
+            "--dagyard-from",
+            str(wheels),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return repo
+
+
 @pytest.fixture
-def pushed_repo(tmp_path: Path) -> Path:
-    repo = copy_example_repo(tmp_path / "repo")
+def pushed_repo(created_repo: Path, tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(created_repo, repo, ignore=shutil.ignore_patterns(".git"))
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "start")
     return repo
 
 
-def test_a_push_with_a_planted_mistake_fails_with_an_annotation(pushed_repo, wheels, tmp_path):
-    planted = pushed_repo / "dags" / "data_mart" / "forgotten_owner.py"
+def installed(repo: Path) -> dict[str, str]:
+    """name -> version of every distribution in the repository's .venv."""
+    from importlib import metadata
+
+    from packaging.utils import canonicalize_name
+
+    site = next((repo / ".venv" / "lib").glob("python3*/site-packages"))
+    return {
+        canonicalize_name(d.metadata["Name"]): d.version
+        for d in metadata.distributions(path=[str(site)])
+    }
+
+
+def test_the_example_repository_runs_the_same_workflow_as_a_created_one(created_repo):
+    created = created_repo / ".github" / "workflows" / "dags-ci.yml"
+    assert EXAMPLE_WORKFLOW.read_text() == created.read_text()
+
+
+def test_a_push_with_a_planted_mistake_fails_with_an_annotation(pushed_repo, tmp_path):
+    planted = pushed_repo / "dags" / "_development" / "forgotten_owner.py"
     planted.write_text(SMALL_DAG.format(dag_id="forgotten_owner", owner="bob"))
     git(pushed_repo, "add", "-A")
     git(pushed_repo, "commit", "-q", "-m", "add a DAG")
-    install, check = run_steps(pushed_repo, wheels, tmp_path)
+    install, check = run_steps(pushed_repo, tmp_path)
     assert install.returncode == 0, install.stdout + install.stderr
     assert check.returncode == 1, check.stdout + check.stderr
-    assert "::error file=dags/data_mart/forgotten_owner.py" in check.stdout
+    assert "::error file=dags/_development/forgotten_owner.py" in check.stdout
     assert "DY110" in check.stdout
 
 
-def test_a_clean_push_passes_every_step(pushed_repo, wheels, tmp_path):
-    helper = pushed_repo / "dags" / "common" / "defaults.py"
+def test_a_clean_push_passes_every_step_and_installs_only_the_lock(pushed_repo, tmp_path):
+    helper = pushed_repo / "dags" / "common" / "greetings.py"
     helper.write_text(helper.read_text() + "\n\nREPORTS_SCHEMA = 'analytics'\n")
     git(pushed_repo, "commit", "-q", "-am", "a shared constant")
-    results = run_steps(pushed_repo, wheels, tmp_path)
+    results = run_steps(pushed_repo, tmp_path)
     assert [r.returncode for r in results] == [0, 0, 0], "\n".join(
         r.stdout + r.stderr for r in results
     )
     check, tests = results[1], results[2]
     assert "::error" not in check.stdout
     assert "passed" in tests.stdout
+    lock = tomllib.loads((pushed_repo / "uv.lock").read_text())
+    pinned = {p["name"]: p.get("version") for p in lock["package"]}
+    venv = installed(pushed_repo)
+    assert venv, "nothing installed"
+    assert {name: pinned.get(name) for name in venv} == venv
+    dagyard = next(p for p in lock["package"] if p["name"] == "dagyard")
+    assert dagyard["source"] == {"registry": str(wheels_of(pushed_repo))}
+
+
+def wheels_of(repo: Path) -> str:
+    """The folder of wheels the repository's pyproject.toml names as dagyard's source."""
+    pyproject = tomllib.loads((repo / "pyproject.toml").read_text())
+    (index,) = pyproject["tool"]["uv"]["index"]
+    assert pyproject["tool"]["uv"]["sources"]["dagyard"] == {"index": index["name"]}
+    assert index["explicit"] is True and index["format"] == "flat"
+    return index["url"]

@@ -54,11 +54,17 @@ def test_status_logs_and_stop_from_another_terminal(tmp_path):
     try:
         state = json.loads((project / ".dagyard" / "dev.json").read_text())
         components = state["components"]
-        assert set(components) == {"api-server", "execution-api", "scheduler", "dag-processor"}
+        assert set(components) == {
+            "api-server",
+            "execution-api",
+            "scheduler",
+            "dag-processor",
+            "triggerer",
+        }
 
         # a second `dagyard dev` is refused, and does not hide the running one
         second = dagyard(project, "--port", str(free_port()))
-        assert second.returncode == 1
+        assert second.returncode == 2
         assert f"dagyard dev is already running for this project (pid {dev.process.pid}" in (
             second.stderr
         )
@@ -70,7 +76,7 @@ def test_status_logs_and_stop_from_another_terminal(tmp_path):
             assert name in shown.stdout and str(pid) in shown.stdout
             assert psutil.Process(pid).ppid() == dev.process.pid
         assert "scheduler healthy" in shown.stdout
-        assert "triggerer not started" in shown.stdout
+        assert "triggerer healthy" in shown.stdout
 
         logs = dagyard(project, "logs", "scheduler", "-n", "5")
         assert logs.returncode == 0
@@ -107,7 +113,8 @@ def test_status_logs_and_stop_from_another_terminal(tmp_path):
         assert dev.process.wait(timeout=30) == 0
         assert running(family) == []
         assert session_processes(state["session"]) == []
-        assert "Stopped; nothing left running." in dev.text()
+        # a component slower than the grace period on a busy machine is killed, and said so
+        assert "Stopped; nothing left running" in dev.text()
 
         # the follower saw the scheduler shut down, and ended by itself
         followed = first + follower.communicate(timeout=60)[0]

@@ -32,7 +32,7 @@ def test_dev_runs_on_postgres_and_reset_uses_the_template(dag_repo, database_url
             dags = {d["dag_id"] for d in api.get("/api/v2/dags").json()["dags"]}
         assert dags == {"hello_taskflow", "my_first_report"}
     finally:
-        assert first.stop() == 0
+        assert first.stop() == 130  # Ctrl-C: interrupted
     assert "Metadata database" in first.text()
 
     again = start_dev(dag_repo, "--db", database_url, "--reset")
@@ -41,7 +41,7 @@ def test_dev_runs_on_postgres_and_reset_uses_the_template(dag_repo, database_url
         with again.client() as api:
             assert api.get("/api/v2/dags/hello_taskflow").status_code == 200
     finally:
-        assert again.stop() == 0
+        assert again.stop() == 130
 
 
 def test_unreachable_postgres_is_a_clear_error_and_nothing_is_left(dag_repo):

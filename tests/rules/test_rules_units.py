@@ -53,7 +53,8 @@ def test_every_rule_is_documented_with_a_stable_id():
 
 
 def test_import_error_hints_name_the_next_step():
-    assert "pyproject.toml" in hint_for("ModuleNotFoundError: No module named 'pandas'")
+    assert "`dagyard deps add pandas`" in hint_for("ModuleNotFoundError: No module named 'pandas'")
+    assert "`dagyard deps add pyyaml`" in hint_for("ModuleNotFoundError: No module named 'yaml'")
     assert "Airflow 3" in hint_for("ModuleNotFoundError: No module named 'airflow.operators.bash'")
     assert "syntax" in hint_for("SyntaxError: invalid syntax")
 

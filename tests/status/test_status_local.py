@@ -52,15 +52,12 @@ def test_json_shows_components_dags_import_errors_failures_pools_and_database(lo
     assert report["healthy"] is True and report["problems"] == []
     components = {c["name"]: c for c in report["components"]}
     assert list(components) == ["metadatabase", "scheduler", "dag_processor", "triggerer"]
-    for name in ("metadatabase", "scheduler", "dag_processor"):
+    for name in ("metadatabase", "scheduler", "dag_processor", "triggerer"):
         assert components[name]["status"] == "healthy"
     assert components["scheduler"]["seconds_ago"] < 60
-    # dagyard dev starts no triggerer when no DAG file defers: not a problem, and said so
-    assert components["triggerer"]["status"] == "not started"
-    assert "defers" in components["triggerer"]["note"]
     jobs = {j["component"]: j for j in report["jobs"]}
     assert jobs["scheduler"]["alive"] and jobs["dag_processor"]["alive"]
-    assert "triggerer" not in jobs
+    assert jobs["triggerer"]["alive"]
 
     assert report["dags"] == {
         "active": 3,
@@ -114,7 +111,6 @@ def test_text_screen_and_a_configurable_window(local, failed):
     for needle in (
         f"Airflow at {local.url}",
         "Components",
-        "not started",
         "Running jobs",
         "DAGs: 3 active (1 unpaused, 2 paused); 1 file(s) with import errors",
         "_development/broken.py",
@@ -258,7 +254,7 @@ def test_jobs_of_an_earlier_killed_dagyard_dev_are_shown_but_not_counted(tmp_pat
         current = [j for j in report["jobs"] if not j["leftover"]]
         assert code == 0, report["problems"]
         assert leftovers, report["jobs"]
-        assert {j["component"] for j in current} == {"scheduler", "dag_processor"}
+        assert {j["component"] for j in current} == {"scheduler", "dag_processor", "triggerer"}
         assert all(j["alive"] for j in current)
         text = status(repo, "--no-db").stdout
         assert "an earlier dagyard dev's, not counted" in text

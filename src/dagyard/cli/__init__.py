@@ -60,7 +60,32 @@ def build_app(only: str | None = None) -> typer.Typer:
     return app
 
 
-def _root() -> None:
+def versions() -> str:
+    """`dagyard X (Apache Airflow Y)`: the versions of this installation."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        airflow = version("apache-airflow")
+    except PackageNotFoundError:
+        airflow = "not installed"
+    return f"dagyard {version('dagyard')} (Apache Airflow {airflow})"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(versions())
+        raise typer.Exit(0)
+
+
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print dagyard's and Airflow's versions and exit.",
+    ),
+) -> None:
     """Build, test and run Apache Airflow 3 pipelines, safely and fast."""
 
 
@@ -73,6 +98,9 @@ def __getattr__(name: str) -> typer.Typer:
 def main() -> None:
     """Entry point of the `dagyard` executable."""
     requested = sys.argv[1] if len(sys.argv) > 1 else None
+    if requested == "--version":
+        print(versions())
+        exit_now(0)
     try:
         build_app(requested if requested in COMMANDS else None)()
     except SystemExit as done:

@@ -40,7 +40,7 @@ def audit_command(
         str | None,
         typer.Option(
             "--url",
-            help="Airflow API server (default: the running `dagyard dev`, else [security] "
+            help="Airflow API server (default: the running `dagyard dev`, else \\[security] "
             "airflow_url).",
         ),
     ] = None,

@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from dagyard.cli._common import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_USAGE,
     ProjectOption,
     console,
@@ -78,7 +79,9 @@ def check_command(
     ] = False,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Files loaded in parallel ([check] jobs)."),
+        typer.Option(
+            "--jobs", "-j", min=1, help="Files loaded in parallel (default: \\[check] jobs)."
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every file.")] = False,
     project: ProjectOption = None,
@@ -272,4 +275,4 @@ def _watch(checker, paths: list[Path] | None, output_format: str, verbose: bool)
             report = report._replace(seconds=time.monotonic() - started)
             _show(report, config, output_format, None, verbose)
     except KeyboardInterrupt:
-        pass
+        raise typer.Exit(EXIT_INTERRUPTED) from None

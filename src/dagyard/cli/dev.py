@@ -17,27 +17,35 @@ from watchfiles import Change, watch
 
 from dagyard.cli._common import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_USAGE,
     ProjectOption,
     console,
     err_console,
     fail,
+    fail_with,
     open_project,
     relative,
     require_postgres_url,
 )
+from dagyard.deploy import deps
+from dagyard.deploy.image import DeployError
 from dagyard.dev import control
 from dagyard.dev.client import LocalApi
+from dagyard.dev.dependencies import DependencyWatch, missing_module_files
 from dagyard.dev.session import (
     DevError,
     DevOptions,
     DevSession,
+    DevUsageError,
     Shutdown,
     divert_output,
     install_stop_handlers,
     read_running_state,
+    stop_requested,
 )
 from dagyard.dev.watcher import DagFileWatcher, FileEvent
+from dagyard.parsing.missing_module import deps_add_hint
 from dagyard.pipelines import is_pipeline_file
 from dagyard.workspace import Workspace
 
@@ -48,7 +56,10 @@ app = typer.Typer(help="Run Airflow on this laptop, and talk to the running one.
 def dev_command(
     ctx: typer.Context,
     project: ProjectOption = None,
-    port: Annotated[int | None, typer.Option(help="Port of the UI and API (default 8080).")] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port of the UI and API (default: \\[dev] port)."),
+    ] = None,
     all_folders: Annotated[
         bool, typer.Option("--all", help="Parse every DAG folder, not only the development ones.")
     ] = False,
@@ -77,6 +88,7 @@ def dev_command(
     )
     console.file, err_console.file = divert_output(session.log_dir / "dagyard.log")
     install_stop_handlers()
+    interrupted = False
     try:
         state = session.prepare()
         console.print(f"[dim]•[/] Metadata database {state.value}")
@@ -88,9 +100,11 @@ def dev_command(
         _watch(session)
     except DevError as error:
         session.stop()
-        fail(str(error))
-    except (KeyboardInterrupt, Shutdown):
-        pass
+        fail_with(error, code=EXIT_USAGE if isinstance(error, DevUsageError) else EXIT_FAILED)
+    except KeyboardInterrupt:
+        interrupted = stop_requested() is None  # Ctrl-C, not `dagyard dev stop` (SIGTERM)
+    except Shutdown:
+        pass  # asked to stop (`dagyard dev stop`, SIGTERM): a normal end
     except BaseException:
         session.stop()
         err_console.print(f"[bold red]error:[/] dagyard dev crashed; details in {session.log_dir}")
@@ -99,6 +113,8 @@ def dev_command(
     killed = session.stop()
     note = f" ({len(killed)} process(es) had to be killed)" if killed else ""
     console.print(f"[green]✔[/] Stopped; nothing left running{note}.")
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _print_ready(session: DevSession, dags: list[dict], seconds: float) -> None:
@@ -108,13 +124,40 @@ def _print_ready(session: DevSession, dags: list[dict], seconds: float) -> None:
     console.print(f"[green]✔[/] {len(dags)} DAG(s) from {folders}: {names}")
     assert session.api is not None
     for error in session.api.import_errors():
-        last_line = error["stack_trace"].strip().splitlines()[-1]
-        console.print(f"[red]✗[/] {escape(error['filename'])}: {escape(last_line)}")
+        _print_import_error(session, error)
     console.print(
         f"[bold green]Airflow is ready in {seconds:.1f} s[/] → [bold]{session.url}[/]  "
         "(no login needed on this laptop) · edit files in "
         f"{folders} and save · Ctrl-C to stop"
     )
+
+
+def _print_import_error(session: DevSession, error: dict) -> None:
+    """An import error Airflow found at start-up, with folder, line and fix, like on save."""
+    from dagyard.parsing.loader import error_from_traceback
+
+    root = session.config.root
+    folders = {bundle.name: bundle.path for bundle in session.bundles}
+    filename = error.get("filename") or ""
+    path = folders.get(error.get("bundle_name") or "", root) / filename
+    found = error_from_traceback(error.get("stack_trace") or "", path, root)
+    where = relative(found.file, root) + (f":{found.line}" if found.line else "")
+    console.print(f"[red]✗[/] {escape(where)}: {escape(found.message)}")
+    _print_fix(found.message)
+
+
+def _print_fix(message: str) -> None:
+    hint = deps_add_hint(message)
+    if hint:
+        console.print(f"  [dim]fix:[/] {escape(hint)}")
+    console.print(
+        "  [dim]until the file loads again, Airflow hides its DAGs (they cannot be triggered); "
+        "save a fix and they come back with their run history[/]"
+    )
+
+
+def _tasks(count: int, unit: str = "task") -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
 
 def _report(root: Path) -> callable:
@@ -126,8 +169,9 @@ def _report(root: Path) -> callable:
         result = event.result
         assert result is not None
         if result.ok:
-            unit = "steps" if is_pipeline_file(event.path) else "tasks"
-            dags = ", ".join(f"{d.dag_id} ({d.task_count} {unit})" for d in result.dags) or "no DAG"
+            unit = "step" if is_pipeline_file(event.path) else "task"
+            dags = ", ".join(f"{d.dag_id} ({_tasks(d.task_count, unit)})" for d in result.dags)
+            dags = dags or "no DAG"
             console.print(f"[green]✓[/] {name} → {dags}  [dim]{result.seconds:.2f} s[/]")
             return
         pipeline = [e for e in result.errors if e.kind == "pipeline"]
@@ -141,7 +185,7 @@ def _report(root: Path) -> callable:
             console.print(
                 f"  [dim]and {len(pipeline) - 1} more; `dagyard check {escape(name)}` lists all[/]"
             )
-        console.print("  [dim]fix the file and save again; Airflow keeps the last good version[/]")
+        _print_fix(" ".join(error.message for error in result.errors))
 
     return report
 
@@ -158,6 +202,7 @@ def _watch(session: DevSession) -> None:
         session.config.templates_path,
     )
     warmed = False
+    follow = DependencyWatch(session.config.root, deps.environment(session.config))
     for changes in watch(
         *watcher.watched_paths(),
         debounce=50,
@@ -171,6 +216,31 @@ def _watch(session: DevSession) -> None:
             _warm_up(watcher)
         if changes:
             watcher.handle(changes)
+        changed = follow.changed()
+        if changed:
+            _follow_dependencies(session, watcher, follow, changed)
+
+
+def _follow_dependencies(
+    session: DevSession, watcher: DagFileWatcher, follow: DependencyWatch, changed
+) -> None:
+    """After uv.lock or the installed packages changed: sync a pulled lock, re-parse files
+    that missed a module."""
+    config = session.config
+    if changed.lock and not deps.runs_elsewhere(config):
+        console.print("[dim]•[/] uv.lock changed: installing the locked packages into .venv")
+        try:
+            deps.sync(config)
+        except DeployError as error:
+            err_console.print(f"[bold red]error:[/] {escape(str(error))}")
+        follow.settle()
+    assert session.api is not None
+    files = missing_module_files(session.api.import_errors(), session.bundles)
+    if files:
+        console.print(
+            f"[dim]•[/] packages changed: parsing {len(files)} file(s) that missed a module again"
+        )
+        watcher.handle((Change.modified, str(path)) for path in files)
 
 
 def _warm_up(watcher: DagFileWatcher) -> None:
@@ -334,7 +404,7 @@ def logs_command(
                 offsets,
             )
         except KeyboardInterrupt:
-            return
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         console.print("[dim]dagyard dev stopped.[/]")
 
 

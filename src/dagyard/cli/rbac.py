@@ -18,6 +18,7 @@ from dagyard.cli._common import (
     ProjectOption,
     console,
     fail,
+    fail_with,
     open_project,
     relative,
 )
@@ -36,7 +37,7 @@ def new_accounts_file(workspace: Workspace) -> Path:
 
 
 def _fail_on(error: rbac.RbacError) -> NoReturn:
-    fail(error.message, error.hint)
+    fail_with(error)
 
 
 @app.command("show")
@@ -93,7 +94,7 @@ def _asset_scheduled(config: Config) -> list[tuple[str, str | None, tuple[str, .
 def sync_command(
     url: Annotated[
         str | None,
-        typer.Option("--url", help="Airflow API server (default: [security] airflow_url)."),
+        typer.Option("--url", help="Airflow API server (default: \\[security] airflow_url)."),
     ] = None,
     user: Annotated[
         str | None,
@@ -107,7 +108,7 @@ def sync_command(
         typer.Option("--keycloak", help="Write the Keycloak realm JSON instead (no server)."),
     ] = False,
     env: Annotated[
-        str, typer.Option("--env", help="With --keycloak: the [deploy.environments] entry.")
+        str, typer.Option("--env", help="With --keycloak: the \\[deploy.environments] entry.")
     ] = "prod",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="With --keycloak: the JSON file.")

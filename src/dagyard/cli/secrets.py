@@ -160,7 +160,7 @@ def push_command(
     kind: KindArgument,
     name: NameArgument,
     env: Annotated[
-        str, typer.Option("--env", help="Target environment, from [deploy.environments].")
+        str, typer.Option("--env", help="Target environment, from \\[deploy.environments].")
     ] = "prod",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would change; change nothing.")

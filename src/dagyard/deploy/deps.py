@@ -1,8 +1,10 @@
 """The one list of the DAGs' Python dependencies: the DAG repo's `pyproject.toml` and `uv.lock`.
 
-`add` declares packages there and re-locks (uv), then installs the locked versions into the
-environment dagyard runs in, so the laptop, CI (`uv sync --frozen`) and the production image
-(`dagyard deploy render`) all get the same versions from one command.
+Every change goes through uv against the DAG repository itself: `add`/`remove` edit
+`pyproject.toml` and re-lock, `lock` refreshes `uv.lock`, `sync` makes the repository's `.venv`
+exactly what the lock pins (`uv sync --frozen`, bytecode compiled). Laptops, CI and the production
+image (`dagyard deploy render`) install that same lock, so nothing declared is ever dropped by a
+re-install and nothing undeclared survives one.
 """
 
 from __future__ import annotations
@@ -10,22 +12,29 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 from typing import NamedTuple
 
 from dagyard.config import Config
 from dagyard.deploy.image import LOCK_FILE, DeployError, uv_binary
+from dagyard.deploy.lock_drift import ENVIRONMENT, uv_env
 
 
-class Added(NamedTuple):
-    """What `add` did: each requested package and the version the lock now pins."""
+class Changed(NamedTuple):
+    """What `add`/`remove` did: each package and its locked version, and where it was synced."""
 
     locked: dict[str, str]
-    installed: bool
+    synced: Path | None
 
 
 def _uv(config: Config, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [uv_binary(), *args], cwd=config.root, capture_output=True, text=True, check=False
+        [uv_binary(), *args],
+        cwd=config.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=uv_env(),
     )
 
 
@@ -42,6 +51,14 @@ def _name(requirement: str) -> str:
         ) from None
 
 
+def _require_pyproject(config: Config) -> None:
+    if not (config.root / "pyproject.toml").is_file():
+        raise DeployError(
+            f"{config.root} has no pyproject.toml; it is the one list of the DAGs' dependencies "
+            "(`dagyard init` creates it)"
+        )
+
+
 def locked_versions(config: Config) -> dict[str, str]:
     """Every package the DAG repo's lock pins, by normalized name."""
     path = config.root / LOCK_FILE
@@ -51,36 +68,68 @@ def locked_versions(config: Config) -> dict[str, str]:
     return {p["name"]: p.get("version", "") for p in data.get("package", [])}
 
 
+def environment(config: Config) -> Path:
+    """The DAG repository's own environment, where `dagyard dev`, `check` and the tests run."""
+    return config.root / ENVIRONMENT
+
+
 def lock(config: Config) -> None:
     """Create or refresh `uv.lock` from `pyproject.toml` (`uv lock`)."""
+    _require_pyproject(config)
     result = _uv(config, "lock")
     if result.returncode != 0:
         raise DeployError(f"uv could not lock the DAG repo's dependencies:\n{result.stderr}")
 
 
-def add(config: Config, requirements: list[str], install: bool = True) -> Added:
-    """Declare `requirements` in the DAG repo's pyproject.toml, re-lock, and install them here."""
-    if not (config.root / "pyproject.toml").is_file():
+def sync(config: Config) -> Path:
+    """Make the repository's `.venv` exactly what `uv.lock` pins; returns its path."""
+    _require_pyproject(config)
+    if not (config.root / LOCK_FILE).is_file():
         raise DeployError(
-            f"{config.root} has no pyproject.toml; it is the one list of the DAGs' dependencies "
-            "(`dagyard init` creates it)"
+            f"{config.root / LOCK_FILE} does not exist; run `dagyard deps lock` to create it"
         )
-    names = [_name(r) for r in requirements]
-    result = _uv(config, "add", "--no-sync", *requirements)
+    result = _uv(config, "sync", "--frozen", "--compile-bytecode", "--quiet")
     if result.returncode != 0:
         raise DeployError(
-            "uv could not add "
+            f"uv could not install the locked packages into {environment(config)}:\n"
+            f"{result.stderr.strip()}"
+        )
+    return environment(config)
+
+
+def _without_uv_hints(stderr: str) -> str:
+    """uv's error without its own hints, which name uv flags dagyard does not have."""
+    kept = [line for line in stderr.strip().splitlines() if not line.startswith("hint:")]
+    return "\n".join(kept).strip()
+
+
+def _change(config: Config, verb: str, requirements: list[str], install: bool) -> Changed:
+    _require_pyproject(config)
+    names = [_name(r) for r in requirements]
+    before = (config.root / "pyproject.toml").read_bytes()
+    result = _uv(config, verb, "--no-sync", *requirements)
+    if result.returncode != 0:
+        (config.root / "pyproject.toml").write_bytes(before)
+        raise DeployError(
+            f"uv could not {verb} "
             + ", ".join(requirements)
-            + f" (nothing was changed):\n{result.stderr.strip()}"
+            + f" (nothing was changed):\n{_without_uv_hints(result.stderr)}"
         )
     versions = locked_versions(config)
-    locked = {name: versions.get(name, "?") for name in names}
-    if install:
-        pins = [f"{name}=={version}" for name, version in locked.items()]
-        result = _uv(config, "pip", "install", "--python", sys.executable, *pins)
-        if result.returncode != 0:
-            raise DeployError(
-                "the lock was updated, but installing into this environment failed:\n"
-                f"{result.stderr.strip()}"
-            )
-    return Added(locked, install)
+    locked = {name: versions.get(name, "") for name in names}
+    return Changed(locked, sync(config) if install else None)
+
+
+def add(config: Config, requirements: list[str], install: bool = True) -> Changed:
+    """Declare `requirements` in pyproject.toml, re-lock, and sync the repository's `.venv`."""
+    return _change(config, "add", requirements, install)
+
+
+def remove(config: Config, names: list[str], install: bool = True) -> Changed:
+    """Drop packages from pyproject.toml, re-lock, and sync the repository's `.venv`."""
+    return _change(config, "remove", names, install)
+
+
+def runs_elsewhere(config: Config) -> bool:
+    """True when this dagyard does not run from the repository's own `.venv`."""
+    return Path(sys.prefix).resolve() != environment(config).resolve()

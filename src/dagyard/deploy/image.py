@@ -158,15 +158,37 @@ def dockerfile(config: Config, env: DeployEnvironmentSection, lock: Lock, out: s
     return "\n".join(lines)
 
 
+def _installed_wheel(target: Path) -> Path:
+    """The wheel file this dagyard was installed from (its PEP 610 record), copied to `target`."""
+    import shutil
+
+    from dagyard.scaffold.source import SourceError, installed_source
+
+    try:
+        source = installed_source()
+    except SourceError:
+        source = None
+    if source is not None and source.kind == "path" and source.location.endswith(".whl"):
+        target.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copy2(source.location, target))
+    where = source.describe() if source is not None else "a package index"
+    raise DeployError(
+        f"the image needs dagyard's wheel, and this dagyard was installed from {where}, not "
+        f"from a wheel file or a checkout: put the wheel into {target}, or render with "
+        "--no-wheel and install dagyard in the image yourself"
+    )
+
+
 def build_dagyard_wheel(target: Path) -> Path | None:
-    """Build dagyard's wheel into `target` when running from a source checkout (else None)."""
+    """dagyard's wheel in `target`: built from the source checkout this dagyard runs from, or
+    the wheel file it was installed from."""
     import dagyard
 
     source = Path(dagyard.__file__).resolve().parents[2]
     if not (source / "pyproject.toml").is_file() or "dagyard" not in (
         source / "pyproject.toml"
     ).read_text(encoding="utf-8"):
-        return None
+        return _installed_wheel(target)
     target.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [uv_binary(), "build", "--wheel", "--out-dir", str(target), str(source)],

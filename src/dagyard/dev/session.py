@@ -7,7 +7,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import shutil
 import signal
 import socket
@@ -36,11 +35,13 @@ from dagyard.workspace import (
     write_private,
 )
 
-_DEFERRABLE = re.compile(rb"deferrable\s*=\s*True|\.defer\(|Async\b|Trigger\b")
-
 
 class DevError(DagyardError):
     """Something stops `dagyard dev` from starting; the message says what to do."""
+
+
+class DevUsageError(DevError):
+    """`dagyard dev` cannot start as configured or asked: a usage error (exit code 2)."""
 
 
 class Shutdown(Exception):
@@ -66,7 +67,7 @@ def acquire_lock(workspace: Workspace) -> IO[str]:
         handle.close()
         running = read_running_state(workspace)
         where = f" (pid {running.pid}, {running.url})" if running else ""
-        raise DevError(
+        raise DevUsageError(
             f"dagyard dev is already running for this project{where}. "
             "Use that one, or stop it with Ctrl-C in its terminal first."
         ) from None
@@ -84,7 +85,7 @@ def bind_port(port: int) -> socket.socket:
         sock.close()
         if error.errno != errno.EADDRINUSE:
             raise
-        raise DevError(
+        raise DevUsageError(
             f"Port {port} is already in use{_port_owner(port)}. "
             f"Start on another port with `dagyard dev --port {port + 10}`, or stop that program."
         ) from None
@@ -104,13 +105,13 @@ def _port_owner(port: int) -> str:
     return " by another program"
 
 
-def needs_triggerer(config: Config, folders: list[Path]) -> bool:
-    """Whether to start a triggerer: always/never from config, or when a DAG file defers."""
-    if config.dev.triggerer != "auto":
-        return config.dev.triggerer == "always"
-    return any(
-        _DEFERRABLE.search(file.read_bytes()) for folder in folders for file in folder.rglob("*.py")
-    )
+def needs_triggerer(config: Config) -> bool:
+    """Whether to start a triggerer: yes unless `[dev] triggerer = "never"`.
+
+    Airflow's UI shows a triggerer that is not running as failed (red), whatever the reason;
+    a healthy laptop must not look broken, and deferrable tasks need one anyway.
+    """
+    return config.dev.triggerer != "never"
 
 
 class DevSession:
@@ -137,7 +138,7 @@ class DevSession:
         """Fail early, in plain words, when a folder to parse does not exist."""
         for bundle in self.bundles:
             if not bundle.path.is_dir():
-                raise DevError(
+                raise DevUsageError(
                     f"The DAG folder {bundle.path} does not exist. Create it, or change "
                     "[dev] folders in dagyard.toml."
                 )
@@ -210,7 +211,7 @@ class DevSession:
         # Task logs are local files: no worker log server (it would listen on every interface).
         self.group.start(components.airflow_command("scheduler", "scheduler", "--skip-serve-logs"))
         self.group.start(components.airflow_command("dag-processor", "dag-processor"))
-        if needs_triggerer(self.config, [b.path for b in self.bundles]):
+        if needs_triggerer(self.config):
             self.group.start(components.airflow_command("triggerer", "triggerer"))
         for sock in self._sockets:
             sock.close()
@@ -221,6 +222,9 @@ class DevSession:
         assert self.api is not None and self.group is not None
         deadline = time.monotonic() + self.options.ready_timeout
         expected = self.expected_dag_files()
+        components = ["metadatabase", "scheduler", "dag_processor"]
+        if needs_triggerer(self.config):
+            components.append("triggerer")  # the UI shows it red until it is healthy
         while time.monotonic() < deadline:
             self.raise_if_exited()
             try:
@@ -230,9 +234,7 @@ class DevSession:
                 time.sleep(0.1)
                 continue
             waiting = [
-                name
-                for name in ("metadatabase", "scheduler", "dag_processor")
-                if (health.get(name) or {}).get("status") != "healthy"
+                name for name in components if (health.get(name) or {}).get("status") != "healthy"
             ]
             if waiting:
                 progress(f"Waiting for {', '.join(waiting).replace('_', ' ')}")
@@ -321,14 +323,27 @@ def tail(path: Path, lines: int) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+_STOP_REQUESTS: list[str] = []
+
+
+def stop_requested() -> str | None:
+    """The signal (SIGTERM, SIGHUP) that asked this session to stop, if one did.
+
+    The file watcher turns any exception a signal handler raises into KeyboardInterrupt, so
+    Ctrl-C and a requested stop are told apart here, not by the exception.
+    """
+    return _STOP_REQUESTS[-1] if _STOP_REQUESTS else None
+
+
 def install_stop_handlers() -> None:
     """Make SIGTERM and SIGHUP stop the session the way Ctrl-C does."""
 
     def _stop(signum: int, _frame: object) -> None:
+        _STOP_REQUESTS.append(signal.Signals(signum).name)
         raise Shutdown(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGHUP, _stop)
 
 
-__all__ = ["DevError", "DevOptions", "DevSession", "Exited", "Shutdown"]
+__all__ = ["DevError", "DevOptions", "DevSession", "DevUsageError", "Exited", "Shutdown"]

@@ -499,6 +499,11 @@ def exception_text(trace: str) -> str:
     return text or (lines[-1].strip() if lines else "the file could not be imported")
 
 
+def error_from_traceback(trace: str, path: Path, root: Path) -> LoadError:
+    """The error a traceback shows, pointing at the user's file and line (for `path`)."""
+    return _error_from_traceback(trace, path, root)
+
+
 def _error_from_traceback(trace: str, path: Path, root: Path) -> LoadError:
     message = exception_text(trace)
     frame = _user_frame(trace, path, root)

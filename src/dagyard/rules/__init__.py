@@ -17,6 +17,7 @@ from dagyard.rules import (
     hardcoded_secret,
     import_error,
     load_killed,
+    lock_drift,
     network_at_parse,
     no_dag,
     owner,
@@ -56,6 +57,7 @@ RULES: tuple[ModuleType, ...] = (
     team_folder,
     team_links,
     airflow_ruff,
+    lock_drift,
     pipeline_error,
 )
 BY_ID = {rule.ID: rule for rule in RULES}

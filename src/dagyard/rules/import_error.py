@@ -13,7 +13,7 @@ Example
     from airflow.operators.bash import BashOperator   # moved in Airflow 3 -> ModuleNotFoundError
 
 Fix
-    Fix the line shown; for a missing package, add it to the repo's pyproject.toml; for a
+    Fix the line shown; for a missing package, `dagyard deps add PACKAGE`; for a
     moved import, use the Airflow 3 location (ruff's AIR rules in DY150 name it).
 """
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from dagyard.parsing.missing_module import deps_add_hint
 from dagyard.rules._base import CheckedFile, Context, Issue
 
 ID = "DY101"
@@ -45,7 +46,9 @@ def hint_for(message: str) -> str:
                 "this import does not exist in Airflow 3; use the new location "
                 "(e.g. airflow.providers.standard.operators.bash, airflow.sdk)"
             )
-        return "add the missing package to the repo's pyproject.toml, or fix the module name"
+        return deps_add_hint(message) or (
+            "add the missing package with `dagyard deps add PACKAGE`, or fix the module name"
+        )
     if message.startswith("SyntaxError") or message.startswith("IndentationError"):
         return "fix the syntax on this line (brackets, quotes, colons, indentation)"
     if message.startswith("NameError"):

@@ -1,0 +1,1 @@
+"""A new DAG repository: where its dagyard comes from, and the files `dagyard init` writes."""

@@ -1,0 +1,1 @@
+"""Code shared by the DAGs of this repository (import it as `common`)."""

@@ -1,0 +1,41 @@
+"""A missing package named from Python's own error, and the command that adds it."""
+
+import pytest
+
+from dagyard.parsing.missing_module import deps_add_hint, missing_module, package_for
+
+
+@pytest.mark.parametrize(
+    ("text", "module"),
+    [
+        ("ModuleNotFoundError: No module named 'humanize'", "humanize"),
+        (
+            "Traceback ...\nModuleNotFoundError: No module named 'google.cloud.bigquery'",
+            "google.cloud.bigquery",
+        ),
+        ("ModuleNotFoundError: No module named 'airflow.operators.bash'", None),
+        ("NameError: name 'x' is not defined", None),
+    ],
+)
+def test_the_missing_module_is_read_from_the_error(text, module):
+    assert missing_module(text) == module
+
+
+@pytest.mark.parametrize(
+    ("module", "package"),
+    [
+        ("humanize", "humanize"),
+        ("yaml", "pyyaml"),
+        ("sklearn.linear_model", "scikit-learn"),
+        ("google.cloud.bigquery", "google-cloud-bigquery"),
+        ("my_lib", "my-lib"),
+    ],
+)
+def test_the_package_is_named_as_the_index_names_it(module, package):
+    assert package_for(module) == package
+
+
+def test_the_hint_is_the_command_to_run():
+    hint = deps_add_hint("ModuleNotFoundError: No module named 'yaml'")
+    assert "`dagyard deps add pyyaml`" in hint
+    assert deps_add_hint("SyntaxError: invalid syntax") is None
