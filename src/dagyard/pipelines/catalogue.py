@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard.errors import DagyardError
 from dagyard.pipelines.errors import Problem, did_you_mean
 from dagyard.pipelines.template import Template, TemplateConfig
 from dagyard.pipelines.templates import BUILT_IN
@@ -21,13 +22,8 @@ from dagyard.pipelines.templates import BUILT_IN
 _USES = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:@v(?P<version>\d+))?$")
 
 
-class UnknownTemplate(LookupError):
+class UnknownTemplate(DagyardError):
     """`uses:` names no template; `hint` says what to write instead."""
-
-    def __init__(self, message: str, hint: str):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 class Catalogue(NamedTuple):

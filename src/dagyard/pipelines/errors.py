@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard.errors import DagyardError
+
 
 class Problem(NamedTuple):
     """One mistake in a pipeline (or template) file; `line` and `column` are 1-based."""
@@ -33,12 +35,15 @@ class Problem(NamedTuple):
         return "\n".join(parts)
 
 
-class PipelineError(Exception):
+class PipelineError(DagyardError):
     """A pipeline file that cannot be turned into a DAG; `problems` says every reason found."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("\n".join(p.location() + ": " + p.message for p in problems))
+        super().__init__(
+            "\n".join(p.location() + ": " + p.message for p in problems),
+            problems[0].hint if problems else None,
+        )
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
