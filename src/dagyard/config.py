@@ -72,6 +72,12 @@ class ProjectSection(_Section):
     dags_folder: str = "dags"
 
 
+class PipelinesSection(_Section):
+    """`[pipelines]`: where the platform team's pipeline templates live."""
+
+    templates_folder: str = "templates"
+
+
 class DevSection(_Section):
     """`[dev]`: how `dagyard dev` and `dagyard run` behave on a laptop."""
 
@@ -470,12 +476,18 @@ class Config(_Section):
     monitoring: MonitoringSection = Field(default_factory=MonitoringSection)
     resources: ResourcesSection = Field(default_factory=ResourcesSection)
     deploy: DeploySection = Field(default_factory=DeploySection)
+    pipelines: PipelinesSection = Field(default_factory=PipelinesSection)
     root: Path = Field(default=Path("."), exclude=True)
 
     @property
     def dags_path(self) -> Path:
         """Absolute path of the DAGs folder."""
         return (self.root / self.project.dags_folder).resolve()
+
+    @property
+    def templates_path(self) -> Path:
+        """Absolute path of the pipeline templates folder (`[pipelines] templates_folder`)."""
+        return (self.root / self.pipelines.templates_folder).resolve()
 
     def dev_paths(self) -> list[Path]:
         """Absolute paths of the folders `dagyard dev` parses by default."""

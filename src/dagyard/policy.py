@@ -80,9 +80,12 @@ def dag_policy(dag: Any) -> None:
     dag.access_control = access_control_for(config, team)
 
 
-LOCAL_SETTINGS_MODULE = '''"""Written by dagyard: platform policies. Do not edit."""
+LOCAL_SETTINGS_MODULE = '''"""Written by dagyard: platform policies and pipelines. Do not edit."""
 
+from dagyard._airflow.pipeline_importer import register as _register_pipelines
 from dagyard.policy import dag_policy, task_policy  # noqa: F401
+
+_register_pipelines()
 '''
 
 

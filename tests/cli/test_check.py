@@ -69,6 +69,7 @@ def test_example_repo_is_clean_and_exits_0(dag_repo):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "All good" in done.stdout
     dag_files = [p for p in (dag_repo / "dags").rglob("*.py") if "common" not in p.parts]
+    dag_files += list((dag_repo / "dags").rglob("*.pipeline.yaml"))
     n = len(dag_files)
     assert f"Airflow would parse {n} file(s) in dags/, checked {n} ({n} DAG(s))" in done.stdout
 
@@ -170,7 +171,7 @@ def test_changed_follows_the_reverse_import_graph_and_reports_vanished_dags(git_
     renamed.write_text(
         renamed.read_text().replace('dag_id="daily_revenue_mart"', 'dag_id="revenue"')
     )
-    (git_repo / "dags" / "monitoring" / "table_freshness.py").unlink()
+    (git_repo / "dags" / "monitoring" / "table_freshness.pipeline.yaml").unlink()
 
     done = dagyard("check", "--changed", "--format", "json", cwd=git_repo)
     report = as_json(done)
@@ -181,7 +182,7 @@ def test_changed_follows_the_reverse_import_graph_and_reports_vanished_dags(git_
     vanished = sorted((f["file"], f["message"]) for f in report["findings"] if f["rule"] == "DY105")
     assert [file for file, _ in vanished] == [
         "dags/data_mart/daily_revenue_mart.py",
-        "dags/monitoring/table_freshness.py",
+        "dags/monitoring/table_freshness.pipeline.yaml",
     ]
     assert "'daily_revenue_mart'" in vanished[0][1] and "no longer defines it" in vanished[0][1]
     assert "'table_freshness'" in vanished[1][1] and "was deleted" in vanished[1][1]

@@ -82,7 +82,7 @@ def loaded(request, tmp_path_factory) -> dict[str, dict]:
 def only_error(result: dict) -> dict:
     assert result["dags"] == []
     assert len(result["errors"]) == 1, result["errors"]
-    kind, message, file, line, details = result["errors"][0]
+    kind, message, file, line, details, _column = result["errors"][0]
     return {"kind": kind, "message": message, "file": file, "line": line, "details": details}
 
 

@@ -225,8 +225,8 @@ def test_example_dags_are_clean(checked):
         "_development/my_first_report.py",
         "crawling/public_holidays.py",
         "data_lake/ingest_rental_events.py",
-        "data_lake/sync_vehicle_catalog.py",
-        "monitoring/table_freshness.py",
+        "data_lake/sync_vehicle_catalog.pipeline.yaml",
+        "monitoring/table_freshness.pipeline.yaml",
     ]
     for name in originals:
         assert found(report, name) == [], name

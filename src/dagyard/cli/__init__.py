@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("audit", "audit_command", "command"),
     "status": ("status", "status_command", "command"),
     "migrate": ("migrate", "migrate_command", "command"),
+    "pipelines": ("pipelines", "app", "group"),
 }
 
 

@@ -26,6 +26,7 @@ from dagyard.cli._common import (
 )
 from dagyard.config import Config
 from dagyard.parsing.discovery import GitError
+from dagyard.pipelines import is_pipeline_file
 from dagyard.report import FORMATS, render_github, render_json, render_sarif, render_text
 from dagyard.rules import BY_ID, RULES
 
@@ -259,7 +260,9 @@ def _watch(checker, paths: list[Path] | None, output_format: str, verbose: bool)
             saved = [
                 Path(raw)
                 for change, raw in changes
-                if raw.endswith(".py") and "__pycache__" not in raw and change != Change.deleted
+                if (raw.endswith(".py") or is_pipeline_file(raw))
+                and "__pycache__" not in raw
+                and change != Change.deleted
             ]
             if not saved:
                 continue

@@ -46,6 +46,7 @@ from dagyard.dev.session import (
 )
 from dagyard.dev.watcher import DagFileWatcher, FileEvent
 from dagyard.parsing.missing_module import deps_add_hint
+from dagyard.pipelines import is_pipeline_file
 from dagyard.workspace import Workspace
 
 app = typer.Typer(help="Run Airflow on this laptop, and talk to the running one.")
@@ -155,8 +156,8 @@ def _print_fix(message: str) -> None:
     )
 
 
-def _tasks(count: int) -> str:
-    return f"{count} task" if count == 1 else f"{count} tasks"
+def _tasks(count: int, unit: str = "task") -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
 
 def _report(root: Path) -> callable:
@@ -168,13 +169,22 @@ def _report(root: Path) -> callable:
         result = event.result
         assert result is not None
         if result.ok:
-            dags = ", ".join(f"{d.dag_id} ({_tasks(d.task_count)})" for d in result.dags)
+            unit = "step" if is_pipeline_file(event.path) else "task"
+            dags = ", ".join(f"{d.dag_id} ({_tasks(d.task_count, unit)})" for d in result.dags)
             dags = dags or "no DAG"
             console.print(f"[green]✓[/] {name} → {dags}  [dim]{result.seconds:.2f} s[/]")
             return
-        for error in result.errors:
+        pipeline = [e for e in result.errors if e.kind == "pipeline"]
+        for error in pipeline[:1] or result.errors:
             where = relative(error.file, root) + (f":{error.line}" if error.line else "")
+            where += f":{error.column}" if error.line and error.column else ""
             console.print(f"[red]✗[/] {escape(where)}: {escape(error.message)}")
+        if pipeline:
+            console.print(f"  [dim]what to do:[/] {escape(pipeline[0].details)}")
+        if len(pipeline) > 1:
+            console.print(
+                f"  [dim]and {len(pipeline) - 1} more; `dagyard check {escape(name)}` lists all[/]"
+            )
         _print_fix(" ".join(error.message for error in result.errors))
 
     return report
@@ -189,7 +199,9 @@ def _watch(session: DevSession) -> None:
         session.workspace.keys().secret_key,
         _report(session.config.root),
         session.config.root,
+        session.config.templates_path,
     )
+    warmed = False
     follow = DependencyWatch(session.config.root, deps.environment(session.config))
     for changes in watch(
         *watcher.watched_paths(),
@@ -199,6 +211,9 @@ def _watch(session: DevSession) -> None:
         yield_on_timeout=True,
     ):
         session.raise_if_exited()
+        if not warmed:  # once watching: saves made meanwhile are kept and handled next
+            warmed = True
+            _warm_up(watcher)
         if changes:
             watcher.handle(changes)
         changed = follow.changed()
@@ -226,6 +241,15 @@ def _follow_dependencies(
             f"[dim]•[/] packages changed: parsing {len(files)} file(s) that missed a module again"
         )
         watcher.handle((Change.modified, str(path)) for path in files)
+
+
+def _warm_up(watcher: DagFileWatcher) -> None:
+    try:
+        watcher.warm_up()
+    except Shutdown:
+        raise
+    except Exception as error:  # only slower: each saved pipeline then imports what it needs
+        err_console.print(f"[yellow]![/] pipelines load slower this session: {escape(str(error))}")
 
 
 @app.command("token")

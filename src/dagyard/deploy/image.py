@@ -92,9 +92,11 @@ def export_requirements(config: Config) -> str:
 
 
 def content_digest(config: Config, lock: Lock) -> str:
-    """A digest of everything baked into the image: the lock, dagyard.toml and the DAGs."""
+    """A digest of everything baked into the image: the lock, dagyard.toml, the DAGs and the
+    pipeline templates."""
     digest = hashlib.sha256(lock.digest.encode())
-    for path in sorted([config.root / "dagyard.toml", *config.dags_path.rglob("*")]):
+    templates = list(config.templates_path.rglob("*")) if config.templates_path.is_dir() else []
+    for path in sorted([config.root / "dagyard.toml", *config.dags_path.rglob("*"), *templates]):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.relative_to(config.root).as_posix().encode())
             digest.update(path.read_bytes())
@@ -142,8 +144,11 @@ def dockerfile(config: Config, env: DeployEnvironmentSection, lock: Lock, out: s
             f"COPY --chown=airflow:0 dagyard.toml {BAKED_ROOT}/dagyard.toml",
             f"COPY --chown=airflow:0 {config.project.dags_folder}/ "
             f"{BAKED_ROOT}/{config.project.dags_folder}/",
-            "",
         ]
+        if config.templates_path.is_dir():
+            folder = config.pipelines.templates_folder.strip("/")
+            lines.append(f"COPY --chown=airflow:0 {folder}/ {BAKED_ROOT}/{folder}/")
+        lines += [""]
     else:
         lines += [
             "# The DAGs come from git-sync at run time; this image changes with the lock.",

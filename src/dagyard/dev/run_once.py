@@ -24,6 +24,8 @@ from dagyard.config import Config
 from dagyard.dev import components
 from dagyard.dev.supervisor import ProcessGroup
 from dagyard.errors import DagyardError
+from dagyard.parsing.source import quick_pipeline_ids
+from dagyard.pipelines import is_pipeline_file
 from dagyard.workspace import Workspace, seed_local_secrets
 
 FINAL_TASK_STATES = {"success", "failed", "skipped", "upstream_failed", "removed"}
@@ -57,6 +59,9 @@ class RunOutcome(NamedTuple):
 
 def find_dag_file(config: Config, dag_id: str) -> Path:
     """The DAG file that defines `dag_id`, found by its text first (no imports needed)."""
+    for pipeline in sorted(config.dags_path.rglob("*.pipeline.y*ml")):
+        if dag_id in quick_pipeline_ids(_text(pipeline)):
+            return pipeline
     files = sorted(config.dags_path.rglob("*.py"))
     quoted = [f for f in files if f'"{dag_id}"' in _text(f) or f"'{dag_id}'" in _text(f)]
     if quoted:
@@ -151,6 +156,10 @@ class OneShotRun:
         DagBundlesManager().sync_bundles_to_db(session=self._session)
         self._session.commit()
 
+        if is_pipeline_file(dag_file):
+            from dagyard._airflow.pipeline_importer import register
+
+            register()
         bag = DagBag(
             dag_folder=str(dag_file),
             bundle_path=self.config.dags_path,
@@ -160,6 +169,8 @@ class OneShotRun:
         bag.process_file(str(dag_file), only_if_updated=False, safe_mode=False)
         if bag.import_errors:
             trace = next(iter(bag.import_errors.values())).strip().splitlines()
+            if is_pipeline_file(dag_file):  # file:line:col: what, the line, the caret, the fix
+                raise RunError(f"{dag_file} has a mistake:\n" + "\n".join(trace[:4]))
             raise RunError(f"{dag_file} could not be imported: {trace[-1] if trace else '?'}")
         if self.dag_id not in bag.dags:
             raise RunError(

@@ -19,6 +19,7 @@ from dagyard.airflow_env import Bundle
 from dagyard.dev.client import LocalApi, file_token
 from dagyard.parsing.imports import build_graph, dependents
 from dagyard.parsing.loader import LoadResult, load_file
+from dagyard.pipelines import is_pipeline_file
 
 
 class FileEvent(NamedTuple):
@@ -54,6 +55,7 @@ class DagFileWatcher:
         secret_key: str,
         report: Callable[[FileEvent], None],
         project_root: Path,
+        templates_folder: Path | None = None,
     ):
         self.bundles = bundles
         self.dags_folder = dags_folder
@@ -61,10 +63,31 @@ class DagFileWatcher:
         self.secret_key = secret_key
         self.report = report
         self.project_root = project_root
+        self.templates_folder = templates_folder
+
+    def warm_up(self) -> None:
+        """Prepare this process to load pipeline files fast (when the DAGs folder has any)."""
+        files = [p for p in self.dags_folder.rglob("*.pipeline.y*ml") if is_pipeline_file(p)]
+        if files:
+            from dagyard.config import load_config
+            from dagyard.pipelines.load import templates_used, warm_up
+
+            warm_up(load_config(self.project_root), templates_used(files))
 
     def watched_paths(self) -> list[Path]:
-        """Folders to watch: the whole DAGs folder (shared helpers live outside the bundles)."""
-        return [self.dags_folder]
+        """Folders to watch: the whole DAGs folder (shared helpers live outside the bundles),
+        and the pipeline templates folder when there is one."""
+        templates = self.templates_folder
+        return [self.dags_folder] + ([templates] if templates and templates.is_dir() else [])
+
+    def pipelines_shown(self) -> list[Path]:
+        """The pipeline files of the folders this session shows."""
+        return [
+            path
+            for bundle in self.bundles
+            for path in sorted(bundle.path.rglob("*.pipeline.y*ml"))
+            if is_pipeline_file(path)
+        ]
 
     def _bundle_of(self, path: Path) -> Bundle | None:
         for bundle in self.bundles:
@@ -80,10 +103,14 @@ class DagFileWatcher:
         targets: dict[Path, Change] = {}
         for change, raw in changes:
             path = Path(raw)
-            if path.suffix != ".py" or "__pycache__" in path.parts:
+            if not (path.suffix == ".py" or is_pipeline_file(path)) or "__pycache__" in path.parts:
                 continue
             if self._bundle_of(path):
                 targets[path] = change
+            elif self.templates_folder and path.is_relative_to(self.templates_folder):
+                # a template changed: every pipeline may build differently now
+                for file in self.pipelines_shown():
+                    targets.setdefault(file, Change.modified)
             elif change != Change.deleted:
                 # A shared helper changed: re-parse the DAG files that import it.
                 for file in self.importers_of(path):

@@ -35,6 +35,17 @@ def looks_like_dag_file(content: bytes) -> bool:
     return b"airflow" in lowered and any(word in lowered for word in DAG_WORDS)
 
 
+def pipeline_files(dags_folder: Path) -> list[Path]:
+    """Every pipeline file (`*.pipeline.yaml` / `*.pipeline.yml`) that no `.airflowignore`
+    excludes: dagyard's importer has the DAG processor parse each of them."""
+    from dagyard._airflow.dag_discovery import listed_files
+    from dagyard.pipelines import is_pipeline_file
+
+    if not dags_folder.is_dir():
+        return []
+    return [path for path in listed_files(dags_folder) if is_pipeline_file(path)]
+
+
 def _git(root: Path, *args: str) -> str:
     try:
         done = subprocess.run(

@@ -26,6 +26,7 @@ from dagyard.parsing import lookups, sandbox
 from dagyard.parsing.lookups import Lookup
 from dagyard.parsing.sampler import LineSampler
 from dagyard.parsing.sandbox import Attempt
+from dagyard.pipelines import is_pipeline_file
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
@@ -94,11 +95,12 @@ class DagSummary(NamedTuple):
 class LoadError(NamedTuple):
     """Why a file did not load, pointing at the user's own code where possible."""
 
-    kind: str  # import | timeout | exit | crashed | memory
+    kind: str  # import | pipeline | timeout | exit | crashed | memory
     message: str
     file: str
     line: int | None
     details: str = ""
+    column: int | None = None
 
 
 class LoadResult(NamedTuple):
@@ -225,6 +227,10 @@ def finish(
         data = json.loads(payload)
         dags = [DagSummary.from_json(d) for d in data["dags"]]
         errors = [_error_from_traceback(text, path, root) for text in data["errors"]]
+        errors += [
+            LoadError("pipeline", message, file, line, hint, column)
+            for file, line, column, message, hint in data.get("pipeline_problems", ())
+        ]
         if data.get("exit") is not None:
             errors.append(
                 LoadError(
@@ -396,13 +402,16 @@ def load_in_this_process(path: Path, extra=None) -> dict:  # pragma: no cover - 
     started = time.perf_counter()
     with LineSampler(str(path)) as profile:
         try:
-            from airflow.dag_processing.dagbag import DagBag
+            if is_pipeline_file(path):
+                result.update(_load_pipeline(path))
+            else:
+                from airflow.dag_processing.dagbag import DagBag
 
-            bag = DagBag(dag_folder=str(path), collect_dags=False)
-            dags = bag.process_file(str(path), only_if_updated=False, safe_mode=False)
+                bag = DagBag(dag_folder=str(path), collect_dags=False)
+                dags = bag.process_file(str(path), only_if_updated=False, safe_mode=False)
+                result["dags"] = [_dag_facts(d) for d in dags]
+                result["errors"] = list(bag.import_errors.values())
             result["parse_seconds"] = time.perf_counter() - started
-            result["dags"] = [_dag_facts(d) for d in dags]
-            result["errors"] = list(bag.import_errors.values())
         except SystemExit as exit_:
             import traceback
 
@@ -424,6 +433,21 @@ def load_in_this_process(path: Path, extra=None) -> dict:  # pragma: no cover - 
         except Exception:
             result["extra"] = None
     return result
+
+
+def _load_pipeline(path: Path) -> dict:  # pragma: no cover - runs in the child
+    """Load a pipeline file: its DAG's facts, or its problems with line and column."""
+    from dagyard.pipelines.load import load_pipeline
+    from dagyard.config import project_config
+
+    loaded = load_pipeline(path, project_config())
+    if loaded.dag is not None:
+        return {"dags": [_dag_facts(loaded.dag)]}
+    return {
+        "pipeline_problems": [
+            [str(p.file), p.line, p.column, p.message, p.hint] for p in loaded.problems
+        ]
+    }
 
 
 def _keep_default_sigsegv() -> None:  # pragma: no cover - runs in the child

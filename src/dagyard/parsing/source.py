@@ -219,3 +219,67 @@ def _name(node: ast.expr) -> str | None:
 
 def _call_name(call: ast.Call) -> str | None:
     return _name(call.func)
+
+
+_PIPELINE_ID = re.compile(r"""^pipeline\s*:\s*["']?([A-Za-z0-9_.-]+)["']?\s*(?:#.*)?$""", re.M)
+# what a rule looks for in Python (a DAG() keyword) -> the key a pipeline file writes it with
+_PIPELINE_KEYS = {"dag_id": "pipeline", "default_args": "retries", "task_id": "steps"}
+
+
+def quick_pipeline_ids(text: str) -> list[str]:
+    """The id written on a pipeline file's top-level `pipeline:` line (no YAML parse)."""
+    return _PIPELINE_ID.findall(text)
+
+
+class PipelineSource(Source):
+    """A pipeline file (YAML): the same questions as `Source`, answered from its keys."""
+
+    @cached_property
+    def tree(self) -> ast.Module | None:
+        """A pipeline file has no Python syntax tree."""
+        return None
+
+    def _key_lines(self, name: str, top_level: bool = False) -> list[int]:
+        indent = "" if top_level else r"\s*"
+        pattern = re.compile(rf"^{indent}['\"]?{re.escape(name)}['\"]?\s*:")
+        return [n for n, text in enumerate(self.lines, start=1) if pattern.match(text)]
+
+    def dag_line(self, dag_id: str) -> int | None:
+        """Line of the `pipeline:` key."""
+        found = self._key_lines("pipeline", top_level=True)
+        return found[0] if found else None
+
+    def task_line(self, task_id: str) -> int | None:
+        """Line of the step whose id is `task_id`."""
+        found = [n for n in self._key_lines(task_id) if self.lines[n - 1][:1].isspace()]
+        return found[0] if found else None
+
+    def keyword_line(self, name: str, near: int | None = None) -> int | None:
+        """Line of the key `name` (or the pipeline key that plays its part)."""
+        found = self._key_lines(name) or self._key_lines(_PIPELINE_KEYS.get(name, name))
+        if near is not None:
+            after = [line for line in found if line >= near]
+            if after:
+                return after[0]
+        return found[0] if found else None
+
+    def string_line(self, value: str) -> int | None:
+        """Line of the first value equal to `value`."""
+        if not value:
+            return None
+        pattern = re.compile(rf"""[:\[,-]\s*["']?{re.escape(value)}["']?\s*(?:[,\]#]|$)""")
+        for number, text in enumerate(self.lines, start=1):
+            if pattern.search(text):
+                return number
+        return None
+
+    def static_dag_ids(self) -> list[str]:
+        """The pipeline's id."""
+        return quick_pipeline_ids(self.text)
+
+
+def open_source(path: Path, text: str | None = None) -> Source:
+    """The `Source` of a DAG file, or a `PipelineSource` for a pipeline file."""
+    from dagyard.pipelines import is_pipeline_file
+
+    return PipelineSource(path, text) if is_pipeline_file(path) else Source(path, text)

@@ -28,6 +28,8 @@ def render_github(report: Report, root: Path) -> str:
         props = [f"file={_escape_property(relative(f.file, root))}"]
         if f.line:
             props.append(f"line={f.line}")
+            if f.column:
+                props.append(f"col={f.column}")
         props.append(f"title={_escape_property(f'{f.rule} {f.name}')}")
         lines.append(f"::{level} {','.join(props)}::{_escape_data(f'{f.message}. Fix: {f.hint}')}")
     lines.append(

@@ -21,6 +21,7 @@ def to_dict(report: Report, root: Path) -> dict:
                 "hint": f.hint,
                 "file": relative(f.file, root),
                 "line": f.line,
+                "column": f.column,
                 "source": f.source_line,
             }
             for f in report.findings

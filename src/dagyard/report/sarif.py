@@ -38,6 +38,8 @@ def render_sarif(report: Report, root: Path) -> str:
     results = []
     for f in report.findings:
         region = {"startLine": f.line} if f.line else {}
+        if f.line and f.column:
+            region["startColumn"] = f.column
         location = {"artifactLocation": {"uri": relative(f.file, root)}}
         if region:
             location["region"] = region

@@ -21,9 +21,9 @@ def render_text(report: Report, root: Path, console: Console, verbose: bool = Fa
     for file, findings in by_file.items():
         console.print(f"[bold]{escape(relative(file, root))}[/]")
         for f in findings:
-            where = f"{f.line}" if f.line else "-"
+            where = (f"{f.line}:{f.column}" if f.column else f"{f.line}") if f.line else "-"
             console.print(
-                f"  [dim]{where:>4}[/]  [{STYLE[f.severity]}]{f.severity:<7}[/] "
+                f"  [dim]{where:>6}[/]  [{STYLE[f.severity]}]{f.severity:<7}[/] "
                 f"[bold]{f.rule}[/] {escape(f.message)}  [dim]({f.name})[/]"
             )
             if f.source_line:

@@ -22,6 +22,7 @@ from dagyard.rules import (
     no_dag,
     owner,
     parse_time,
+    pipeline_error,
     pod_local_settings,
     retries,
     schedule,
@@ -57,6 +58,7 @@ RULES: tuple[ModuleType, ...] = (
     team_links,
     airflow_ruff,
     lock_drift,
+    pipeline_error,
 )
 BY_ID = {rule.ID: rule for rule in RULES}
 

@@ -20,6 +20,7 @@ class Issue(NamedTuple):
     hint: str
     file: Path
     line: int | None = None
+    column: int | None = None
 
 
 class Finding(NamedTuple):
@@ -33,6 +34,7 @@ class Finding(NamedTuple):
     file: str
     line: int | None = None
     source_line: str = ""
+    column: int | None = None
 
 
 class CheckedFile(NamedTuple):

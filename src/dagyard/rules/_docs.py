@@ -75,6 +75,10 @@ excludes (`[core] dag_ignore_file_syntax` glob or regexp) and that passes Airflo
 test (the file mentions both "airflow" and "dag" or "asset"). A file imported by other files
 is still checked when Airflow parses it; a test module importing a DAG file changes nothing.
 Zip archives Airflow would parse are counted but not loaded (the summary line says so).
+Pipeline files (`*.pipeline.yaml`, `*.pipeline.yml`; see docs/pipelines.md) that no
+`.airflowignore` excludes are checked too: dagyard's importer has the DAG processor parse them,
+whatever safe mode says. With `--changed`, a changed file of the templates folder brings every
+pipeline.
 
 A file you name, or a file `--changed` finds, brings every parsed file that imports it
 (directly or through other modules): a helper brings the DAG files that use it. Imports from

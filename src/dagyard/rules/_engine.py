@@ -17,10 +17,13 @@ from dagyard.config import Config
 from dagyard.parsing import discovery, pool, runtime, sandbox, selection
 from dagyard.parsing.imports import ImportGraph, build_graph, importers
 from dagyard.parsing.loader import LoadResult
-from dagyard.parsing.source import Source, quick_dag_ids
+from dagyard.parsing.source import Source, open_source, quick_dag_ids, quick_pipeline_ids
 from dagyard.paths import relative
+from dagyard.pipelines import is_pipeline_file
 from dagyard.rules import RULES, airflow_ruff, hardcoded_secret
 from dagyard.rules._base import CheckedFile, Context, Finding
+from dagyard.rules._pipeline_wording import reword
+from dagyard.startup import long_lived_objects
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", "build", "dist", "site-packages"}
 
@@ -90,6 +93,7 @@ class Checker:
         runtime.prepare(config)
         self._graph: ImportGraph | None = None
         self._listing: Listing | None = None
+        self._pipelines: list[Path] | None = None
         self._ids_cache: dict[Path, tuple[int, list[str]]] = {}
         self.search_paths = [config.dags_path, config.root.resolve()]
 
@@ -107,6 +111,12 @@ class Checker:
             for p in self.listing().listed
             if p.suffix == ".py" and "__pycache__" not in p.parts and p.is_file()
         ]
+
+    def pipeline_files(self) -> list[Path]:
+        """Every pipeline file (`*.pipeline.yaml`) of the DAGs folder."""
+        if self._pipelines is None:
+            self._pipelines = discovery.pipeline_files(self.config.dags_path)
+        return self._pipelines
 
     def project_files(self) -> list[Path]:
         """Python files of the DAGs folder plus the project's other Python modules."""
@@ -129,6 +139,7 @@ class Checker:
         """Take saved files into account: list the folder again, re-read their imports."""
         paths = [Path(p).resolve() for p in paths]
         self._listing = None
+        self._pipelines = None
         if self._graph is not None:
             fresh = build_graph([p for p in paths if p.exists()], self.search_paths)
             for path in paths:
@@ -138,8 +149,9 @@ class Checker:
             self._graph.external.update(fresh.external)
 
     def dag_files(self) -> list[Path]:
-        """The `.py` files Airflow would parse: exactly what its DAG processor lists."""
-        return selection.checkable(self.listing())
+        """The files Airflow would parse: exactly what its DAG processor lists (the `.py` files,
+        and the pipeline files dagyard's importer adds)."""
+        return selection.checkable(self.listing()) + self.pipeline_files()
 
     def shared_modules(self) -> frozenset[Path]:
         """Files that a file of the DAGs folder imports: shared code, even when Airflow parses
@@ -166,11 +178,28 @@ class Checker:
         return Targets(self.dag_files(), scope="all")
 
     def targets_for(self, paths: Iterable[Path]) -> Targets:
-        """The named files Airflow parses (folders expanded) and the parsed files importing them."""
+        """The named files Airflow parses (folders expanded) and the parsed files importing them;
+        named pipeline files, and the pipeline files of named folders."""
+        paths = [Path(p) for p in paths]
+        pipelines = self._pipelines_in(paths)
+        python = [p for p in paths if not is_pipeline_file(p)]
+        if not python:
+            return Targets(pipelines, scope="named")
         chosen = selection.select(
-            paths, self.listing(), self.graph, self.config.dags_path, self.relative
+            python, self.listing(), self.graph, self.config.dags_path, self.relative
         )
-        return Targets(chosen.dag_files, notes=tuple(chosen.notes), scope="named")
+        dag_files = sorted(set(chosen.dag_files) | set(pipelines))
+        return Targets(dag_files, notes=tuple(chosen.notes), scope="named")
+
+    def _pipelines_in(self, paths: list[Path]) -> list[Path]:
+        found = set()
+        for path in paths:
+            path = path.resolve()
+            if path.is_dir():
+                found |= {p for p in self.pipeline_files() if p.is_relative_to(path)}
+            elif is_pipeline_file(path) and path.exists():
+                found.add(path)
+        return sorted(found)
 
     def targets_changed(self, base: str | None = None, staged: bool = False) -> Targets:
         """DAG files changed against `base` (or staged), plus the DAG files importing them."""
@@ -180,16 +209,23 @@ class Checker:
             base = discovery.default_base(discovery.git_root(root), branch)
         changes = discovery.changed_files(root, base, staged)
         changed = [p.resolve() for p in changes.changed if p.suffix == ".py" and p.exists()]
+        pipelines = [p.resolve() for p in changes.changed if is_pipeline_file(p) and p.exists()]
         deleted = [p for p in changes.deleted if p.suffix == ".py"]
         inside = [p for p in changed if p.is_relative_to(self.config.root.resolve())]
         chosen = selection.select(
             inside, self.listing(), self.graph, self.config.dags_path, self.relative, explain=False
         )
-        dag_files = chosen.dag_files
+        listed = set(self.pipeline_files())
+        dag_files = sorted(set(chosen.dag_files) | {p for p in pipelines if p in listed})
+        if any(p.is_relative_to(self.config.templates_path) for p in [*changed, *deleted]):
+            # a changed template can break every pipeline: check them all
+            dag_files = sorted(set(dag_files) | set(self.pipeline_files()))
         if deleted:
             # a deleted module breaks its importers: check them (git still knows who they were)
             dag_files = sorted(set(dag_files) | self._importers_of_deleted(deleted))
         notes = tuple(self._changed_notes(inside, set(dag_files)))
+        changed += pipelines
+        deleted += [p for p in changes.deleted if is_pipeline_file(p)]
         return Targets(dag_files, changes.base, tuple(changed), tuple(deleted), notes, "changed")
 
     def _changed_notes(self, changed: list[Path], checked: set[Path]) -> list[str]:
@@ -237,8 +273,15 @@ class Checker:
         config = self.config
         files = targets.dag_files
         enabled = self.enabled()
-        ruff = airflow_ruff.start(files, config.root) if "DY150" in enabled else None
+        python = [f for f in files if f.suffix == ".py"]
+        ruff = airflow_ruff.start(python, config.root) if "DY150" in enabled else None
         pool.warm_up(self._libraries(files))
+        pipelines = [f for f in files if is_pipeline_file(f)]
+        if pipelines:
+            from dagyard.pipelines.load import templates_used, warm_up
+
+            with long_lived_objects():
+                warm_up(config, templates_used(pipelines))
         sandbox.configure(str(config.root.resolve()), config.check.network_namespace)
         scan = "DY130" in enabled
         if scan:
@@ -251,7 +294,7 @@ class Checker:
 
         def arrived(result: LoadResult) -> None:
             path = Path(result.path)
-            file = CheckedFile(path, self.relative(path), Source(path), result)
+            file = CheckedFile(path, self.relative(path), open_source(path), result)
             checked.append(file)
             for rule in file_rules:
                 raw.extend((rule, issue) for issue in rule.check_file(file, early))
@@ -289,7 +332,7 @@ class Checker:
             deleted=targets.deleted,
             scanned_modules=tuple(modules),
             secret_scans=scans,
-            ruff_diagnostics=airflow_ruff.collect(ruff) if ruff else None,
+            ruff_diagnostics=airflow_ruff.collect(ruff) if ruff or not python else None,
             skipped=tuple(self.skipped_orphans()) if targets.scope == "all" else (),
             shared=shared,
         )
@@ -305,7 +348,7 @@ class Checker:
             targets.base,
             targets.scope,
             targets.notes,
-            len(listing.parsed),
+            len(listing.parsed) + len(self.pipeline_files()),
             len(selection.skipped_archives(listing)),
             self.relative(self.config.dags_path),
         )
@@ -334,21 +377,25 @@ class Checker:
         for rule, issue in raw:
             path = Path(issue.file).resolve()
             if path not in sources:
-                sources[path] = Source(path)
+                sources[path] = open_source(path)
             source = sources[path]
             inline_ok = getattr(rule, "SUPPRESSIBLE", True)
             if inline_ok and source.suppressed(rule.ID, issue.line):
                 continue
+            message, hint = issue.message, issue.hint
+            if is_pipeline_file(path) and rule.ID != "DY170":
+                message, hint = reword(rule.ID, message, hint)
             findings.append(
                 Finding(
                     rule.ID,
                     rule.NAME,
                     self.config.check.severity.get(rule.ID, rule.SEVERITY),
-                    issue.message,
-                    issue.hint,
+                    message,
+                    hint,
                     str(path),
                     issue.line,
                     source.line(issue.line).strip(),
+                    issue.column,
                 )
             )
         findings.sort(key=lambda f: (f.file, f.line or 0, f.rule))
@@ -373,6 +420,10 @@ class Checker:
                 continue
             for dag_id in self._quick_ids(path):
                 found.setdefault(dag_id, []).append(path)
+        for path in self.pipeline_files():
+            if path not in checked:
+                for dag_id in self._quick_ids(path):
+                    found.setdefault(dag_id, []).append(path)
         return found
 
     def _quick_ids(self, path: Path) -> list[str]:
@@ -383,7 +434,8 @@ class Checker:
         cached = self._ids_cache.get(path)
         if cached and cached[0] == stamp:
             return cached[1]
-        ids = quick_dag_ids(path.read_text(encoding="utf-8", errors="replace"))
+        text = path.read_text(encoding="utf-8", errors="replace")
+        ids = quick_pipeline_ids(text) if is_pipeline_file(path) else quick_dag_ids(text)
         self._ids_cache[path] = (stamp, ids)
         return ids
 
@@ -397,6 +449,6 @@ class Checker:
             text = discovery.file_at(self.config.root, targets.base, path)
             if text is None:
                 continue
-            for dag_id in Source(path, text).static_dag_ids():
+            for dag_id in open_source(path, text).static_dag_ids():
                 found.setdefault(dag_id, path)
         return found

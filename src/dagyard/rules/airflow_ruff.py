@@ -110,5 +110,6 @@ def check_repo(ctx: Context) -> Iterator[Issue]:
     """ruff's AIR findings on every checked file."""
     diagnostics = ctx.ruff_diagnostics
     if diagnostics is None:
-        diagnostics = run_ruff([f.path for f in ctx.files], ctx.config.root)
+        python = [f.path for f in ctx.files if f.path.suffix == ".py"]
+        diagnostics = run_ruff(python, ctx.config.root) if python else []
     yield from issues(diagnostics)

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dagyard.paths import relative
+from dagyard.pipelines import is_pipeline_file
 from dagyard.rules import _secret_patterns
 from dagyard.rules._base import Context, Issue
 
@@ -131,7 +132,10 @@ def scan_text(path: Path, text: str) -> list[Secret]:
     """Likely secrets in `text` (the content of `path`), one per line, look-alikes left out."""
     secrets = []
     name = str(path)
+    pipeline = is_pipeline_file(path)
     for number, line in enumerate(text.splitlines(), start=1):
+        if pipeline:
+            line = yaml_pairs_as_python(line)
         if len(line) < 8 or "allowlist secret" in line or not _worth_scanning(line):
             continue
         hits = line_secrets(line, name, number)
@@ -142,6 +146,18 @@ def scan_text(path: Path, text: str) -> list[Secret]:
             hashes = tuple(sorted({hash_secret(value) for _, value in hits}))
             secrets.append(Secret(path, number, kinds[0], hashes))
     return secrets
+
+
+_YAML_PAIR = re.compile(
+    r"""(?P<key>[A-Za-z_][\w.-]*)\s*:\s+(?P<q>["']?)(?P<value>[^"'{}\[\],#]+?)(?P=q)"""
+    r"""\s*(?=[,}]|$|\s#)"""
+)
+
+
+def yaml_pairs_as_python(line: str) -> str:
+    """A pipeline (YAML) line with its `key: value` pairs written as `"key": "value"`, so the
+    detectors written for Python read YAML the same way."""
+    return _YAML_PAIR.sub(lambda m: f'"{m["key"]}": "{m["value"].strip()}"', line)
 
 
 _INTERESTING = re.compile(

@@ -37,7 +37,7 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
     if file.result is None:
         return
     for error in file.result.errors:
-        if error.kind == "import":
+        if error.kind in ("import", "pipeline"):
             continue
         hint = (
             error.details

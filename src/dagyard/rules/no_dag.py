@@ -28,6 +28,7 @@ from collections.abc import Iterator
 
 from dagyard.parsing.discovery import looks_like_dag_file
 from dagyard.parsing.source import Source
+from dagyard.pipelines import is_pipeline_file
 from dagyard.rules._base import CheckedFile, Context, Issue
 
 ID = "DY103"
@@ -39,8 +40,8 @@ SUMMARY = "the file looks like a DAG file but Airflow would find no DAG in it"
 def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
     """Report a DAG-looking file with no DAG, or a DAG file that safe mode would skip."""
     result = file.result
-    if result is None or result.errors:
-        return
+    if result is None or result.errors or is_pipeline_file(file.path):
+        return  # pipeline files are listed by dagyard's loader, not by safe mode
     heuristic = looks_like_dag_file(file.source.text.encode())
     shared = file.path in ctx.shared or file.path.name == "__init__.py"
     if heuristic and not result.dags and file.source.dag_calls() and not shared:

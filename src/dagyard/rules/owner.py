@@ -22,29 +22,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from dagyard.addresses import EMAIL
+from dagyard.addresses import DEFAULT_OWNERS
+from dagyard.addresses import owner_problem as problem
 from dagyard.rules._base import CheckedFile, Context, Issue
+
+__all__ = ["DEFAULT_OWNERS", "ID", "NAME", "SEVERITY", "SUMMARY", "check_file", "problem"]
 
 ID = "DY110"
 NAME = "owner"
 SEVERITY = "error"
 SUMMARY = "the DAG's owner is missing or not an e-mail address of the company"
-
-DEFAULT_OWNERS = {"", "airflow"}
-
-
-def problem(owner: str, domains: list[str]) -> str | None:
-    """Why `owner` is not acceptable, or None when it is."""
-    if owner.strip().lower() in DEFAULT_OWNERS:
-        return "has no owner"
-    match = EMAIL.match(owner.strip())
-    if not match:
-        return f"has the owner '{owner}', which is not an e-mail address"
-    domain = match.group("domain").lower()
-    allowed = [d.lower().lstrip("@") for d in domains]
-    if allowed and not any(domain == d or domain.endswith("." + d) for d in allowed):
-        return f"has the owner '{owner}', which is not an address of {' or '.join(allowed)}"
-    return None
 
 
 def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:

@@ -3,7 +3,8 @@
 What it does
     With `dagyard check --changed`, reads the changed and deleted DAG files as they are on the
     base ref (the merge base with the default branch, or `--base REF`) and reports each DAG id
-    that no file of the repository defines any more.
+    that no file of the repository defines any more. A file that fails to load is reported by
+    its own error (DY101, DY170), not as removing its DAGs.
 
 Why it matters
     Renaming a `dag_id` or deleting a file removes the DAG from Airflow: its history stays
@@ -22,6 +23,7 @@ Fix
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from dagyard.rules._base import Context, Issue
 
@@ -36,11 +38,14 @@ def check_repo(ctx: Context) -> Iterator[Issue]:
     if not ctx.base_dag_ids:
         return
     now = set(ctx.other_dag_ids)
+    failing = set()  # a file that does not load is reported as such, not as removing its DAGs
     for file in ctx.files:
         if file.result is not None:
             now.update(dag.dag_id for dag in file.result.dags)
+            if file.result.errors:
+                failing.add(file.path)
     for dag_id, path in sorted(ctx.base_dag_ids.items()):
-        if dag_id in now:
+        if dag_id in now or Path(path).resolve() in failing:
             continue
         gone = "was deleted" if path in ctx.deleted else "no longer defines it"
         yield Issue(
