@@ -60,8 +60,8 @@ class PipelineImporter(AbstractDagImporter):
         safe_mode: bool = True,
     ) -> DagImportResult:
         """Build the pipeline's DAG, or one import error per problem found, at its line."""
-        from dagyard.pipelines.load import describe, load_pipeline
         from dagyard.config import project_config
+        from dagyard.pipelines.load import describe, load_pipeline
 
         relative = self.get_relative_path(file_path, bundle_path)
         result = DagImportResult(file_path=relative)
@@ -110,8 +110,8 @@ def _with_pipelines(find):
 
 
 def _warm_up(files: list[str]) -> bool:
-    from dagyard.pipelines.load import templates_used, warm_up
     from dagyard.config import project_config
+    from dagyard.pipelines.load import templates_used, warm_up
 
     try:
         warm_up(project_config(), templates_used(Path(f) for f in files))

@@ -437,8 +437,8 @@ def load_in_this_process(path: Path, extra=None) -> dict:  # pragma: no cover - 
 
 def _load_pipeline(path: Path) -> dict:  # pragma: no cover - runs in the child
     """Load a pipeline file: its DAG's facts, or its problems with line and column."""
-    from dagyard.pipelines.load import load_pipeline
     from dagyard.config import project_config
+    from dagyard.pipelines.load import load_pipeline
 
     loaded = load_pipeline(path, project_config())
     if loaded.dag is not None:

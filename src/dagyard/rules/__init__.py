@@ -3,7 +3,9 @@
 `RULES` lists them in id order. A rule module has `ID`, `NAME`, `SEVERITY` (the default),
 `SUMMARY`, a docstring (what / why / example / fix, shown by `dagyard check --explain ID`), and
 `check_file(file, ctx)` and/or `check_repo(ctx)`, which yield `Issue`s; `SUPPRESSIBLE = False`
-makes a rule ignore `# dagyard: ignore` comments.
+makes a rule ignore `# dagyard: ignore` comments. A rule that needs work done while the files
+load says so in `NEEDS` (`NEED_RUFF`, `NEED_SECRET_SCAN` from `_base`); `SPEAKS_PIPELINES = True`
+marks messages already worded for pipeline files.
 """
 
 from __future__ import annotations

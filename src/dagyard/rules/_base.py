@@ -13,6 +13,11 @@ from dagyard.paths import relative
 Severity = Literal["error", "warning"]
 
 
+# What a rule can need done while the files load (a rule module lists them in `NEEDS`).
+NEED_RUFF = "ruff diagnostics of the checked files"
+NEED_SECRET_SCAN = "a secret scan of each file, in its loading child"
+
+
 class Issue(NamedTuple):
     """A problem as a rule reports it: what is wrong, what to do, where."""
 

@@ -21,7 +21,7 @@ from dagyard.parsing.source import Source, open_source, quick_dag_ids, quick_pip
 from dagyard.paths import relative
 from dagyard.pipelines import is_pipeline_file
 from dagyard.rules import RULES, airflow_ruff, hardcoded_secret
-from dagyard.rules._base import CheckedFile, Context, Finding
+from dagyard.rules._base import NEED_RUFF, NEED_SECRET_SCAN, CheckedFile, Context, Finding
 from dagyard.rules._pipeline_wording import reword
 from dagyard.startup import long_lived_objects
 
@@ -274,7 +274,8 @@ class Checker:
         files = targets.dag_files
         enabled = self.enabled()
         python = [f for f in files if f.suffix == ".py"]
-        ruff = airflow_ruff.start(python, config.root) if "DY150" in enabled else None
+        needs = self.needs()
+        ruff = airflow_ruff.start(python, config.root) if NEED_RUFF in needs else None
         pool.warm_up(self._libraries(files))
         pipelines = [f for f in files if is_pipeline_file(f)]
         if pipelines:
@@ -283,7 +284,7 @@ class Checker:
             with long_lived_objects():
                 warm_up(config, templates_used(pipelines))
         sandbox.configure(str(config.root.resolve()), config.check.network_namespace)
-        scan = "DY130" in enabled
+        scan = NEED_SECRET_SCAN in needs
         if scan:
             hardcoded_secret.warm_up()
         shared = self.shared_modules()
@@ -357,6 +358,11 @@ class Checker:
         """Rule ids that run (all but `[check] disable`)."""
         return {rule.ID for rule in RULES} - set(self.config.check.disable)
 
+    def needs(self) -> set[str]:
+        """What the enabled rules need done while the files load (`NEED_*` of `_base`)."""
+        enabled = self.enabled()
+        return {need for rule in RULES if rule.ID in enabled for need in getattr(rule, "NEEDS", ())}
+
     def apply_rules(self, ctx: Context, enabled: set[str]) -> list[Finding]:
         """Run each enabled rule on `ctx`; return the findings (see `findings`)."""
         raw: list[tuple] = []
@@ -383,7 +389,7 @@ class Checker:
             if inline_ok and source.suppressed(rule.ID, issue.line):
                 continue
             message, hint = issue.message, issue.hint
-            if is_pipeline_file(path) and rule.ID != "DY170":
+            if is_pipeline_file(path) and not getattr(rule, "SPEAKS_PIPELINES", False):
                 message, hint = reword(rule.ID, message, hint)
             findings.append(
                 Finding(

@@ -25,12 +25,13 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from dagyard.rules._base import Context, Issue
+from dagyard.rules._base import NEED_RUFF, Context, Issue
 
 ID = "DY150"
 NAME = "airflow-ruff"
 SEVERITY = "warning"
 SUMMARY = "ruff's Airflow (AIR) rules report a migration or best-practice problem"
+NEEDS = frozenset({NEED_RUFF})
 
 
 def ruff_binary() -> str:

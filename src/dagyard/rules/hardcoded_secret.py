@@ -57,12 +57,13 @@ from typing import NamedTuple
 from dagyard.paths import relative
 from dagyard.pipelines import is_pipeline_file
 from dagyard.rules import _secret_patterns
-from dagyard.rules._base import Context, Issue
+from dagyard.rules._base import NEED_SECRET_SCAN, Context, Issue
 
 ID = "DY130"
 NAME = "hardcoded-secret"
 SEVERITY = "error"
 SUMMARY = "a secret is written in the code"
+NEEDS = frozenset({NEED_SECRET_SCAN})
 
 
 class Secret(NamedTuple):

@@ -28,6 +28,7 @@ ID = "DY170"
 NAME = "pipeline-error"
 SEVERITY = "error"
 SUMMARY = "a pipeline file has a mistake and cannot load"
+SPEAKS_PIPELINES = True  # its messages are written for pipeline files already
 
 
 def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
