@@ -90,7 +90,7 @@ def test_text_output_points_at_the_line_and_exits_1(dag_repo):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "xml"], "unknown format"),
+        (["--format", "xml"], "'xml' is not one of 'text', 'json', 'github', 'sarif'"),
         (["--all", "--changed"], "choose one of"),
         (["--base", "main"], "--base only makes sense with --changed"),
         (["dags/nope.py"], "does not exist"),

@@ -27,7 +27,7 @@ from dagyard.cli._common import (
 from dagyard.config import Config
 from dagyard.parsing.discovery import GitError
 from dagyard.pipelines import is_pipeline_file
-from dagyard.report import FORMATS, render_github, render_json, render_sarif, render_text
+from dagyard.report import Format, render_github, render_json, render_sarif, render_text
 from dagyard.rules import BY_ID, RULES
 
 
@@ -56,8 +56,8 @@ def check_command(
         ),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, github or sarif.")
-    ] = "text",
+        Format, typer.Option("--format", "-f", help="How to write the report.")
+    ] = Format.text,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
     ] = None,
@@ -90,8 +90,6 @@ def check_command(
     if explain:
         _explain(explain)
         return
-    if output_format not in FORMATS:
-        fail(f"unknown format {output_format!r}", f"use one of: {', '.join(FORMATS)}", EXIT_USAGE)
     modes = [bool(paths), all_files, changed, staged]
     if sum(modes) > 1:
         fail(
