@@ -97,3 +97,29 @@ def test_private_airflow_names_are_used_only_by_the_adapters():
         if PRIVATE_NAME.search(path.read_text(encoding="utf-8")) and path.parent.name != "_airflow"
     )
     assert users == []
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(graph.get(module, ()))
+    return seen
+
+
+def test_the_cluster_policy_loads_no_http_client_at_parse_time():
+    """`policy` runs in every Airflow component at every DAG parse: it needs the role model,
+    never the REST clients that sync roles or read audit logs."""
+    graph = import_graph()
+    loaded = _reachable(graph, "dagyard.policy")
+    assert "dagyard.rbac" in loaded
+    assert not loaded & {"dagyard.rbac_sync", "dagyard.audit", "dagyard.alerts.source"}
+    sources = {module: (SOURCE / (module.replace(".", "/") + ".py")) for module in loaded}
+    with_http = sorted(
+        module
+        for module, path in sources.items()
+        if path.is_file() and re.search(r"^\s*import httpx|^\s*from httpx", path.read_text(), re.M)
+    )
+    assert with_http == []

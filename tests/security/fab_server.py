@@ -136,7 +136,7 @@ def fab_server(project: Path, db_url: str | None = None) -> Iterator[Server]:
         ["db", "migrate"],
         ["users", "create", "--role", "Admin", "--username", "admin",
          "--email", "admin@example.com", "--firstname", "Boot", "--lastname", "Strap",
-         "--password", bootstrap],
+         f"--password={bootstrap}"],  # a password may start with "-"
     )  # fmt: skip
     log = project.parent / "api-server.log"
     with log.open("w") as sink:

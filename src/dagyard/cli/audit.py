@@ -9,7 +9,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from dagyard import audit, rbac
+from dagyard import audit, rbac, rbac_sync
 from dagyard.cli._common import (
     EXIT_USAGE,
     PASSWORD_VARIABLE,
@@ -75,7 +75,7 @@ def audit_command(
             password = os.environ.get(PASSWORD_VARIABLE) or typer.prompt(
                 f"Password of {username}", hide_input=True
             )
-            token = rbac.login(base_url, username, password)
+            token = rbac_sync.login(base_url, username, password)
         with httpx.Client(
             base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
         ) as client:

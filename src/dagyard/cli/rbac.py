@@ -10,7 +10,7 @@ import httpx
 import typer
 import yaml
 
-from dagyard import dag_links, rbac
+from dagyard import dag_links, rbac, rbac_keycloak, rbac_sync
 from dagyard.cli._common import (
     EXIT_USAGE,
     PASSWORD_VARIABLE,
@@ -136,11 +136,11 @@ def sync_command(
         f"Password of {username}", hide_input=True
     )
     try:
-        api = rbac.FabApi(base_url, rbac.login(base_url, username, password))
+        api = rbac_sync.FabApi(base_url, rbac_sync.login(base_url, username, password))
         try:
-            changes = rbac.plan_sync(config, api)
+            changes = rbac_sync.plan_sync(config, api)
             for change in changes:
-                console.print(rbac.describe(change), markup=False)
+                console.print(rbac_sync.describe(change), markup=False)
             todo = [c for c in changes if c.applies]
             if not todo:
                 console.print(f"Nothing to change: {base_url} matches dagyard.toml.")
@@ -148,7 +148,7 @@ def sync_command(
             if dry_run:
                 console.print(f"Dry run: {len(todo)} change(s) not made. Run without --dry-run.")
                 return
-            passwords = rbac.apply_sync(api, changes)
+            passwords = rbac_sync.apply_sync(api, changes)
         finally:
             api.close()
     except rbac.RbacError as error:
@@ -188,7 +188,9 @@ def _write_keycloak(config: Config, env_name: str, url: str | None, output: Path
             code=EXIT_USAGE,
         )
     try:
-        text = rbac.keycloak_json(rbac.keycloak_realm(config, realm, client_id, airflow_url))
+        text = rbac_keycloak.keycloak_json(
+            rbac_keycloak.keycloak_realm(config, realm, client_id, airflow_url)
+        )
     except rbac.RbacError as error:
         _fail_on(error)
     target = output or Path(f"keycloak-realm-{realm}.json")

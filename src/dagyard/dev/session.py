@@ -208,11 +208,13 @@ class DevSession:
     def start(self) -> None:
         """Fork the rest of the Airflow components, once the database is ready."""
         assert self.group is not None
-        # Task logs are local files: no worker log server (it would listen on every interface).
+        # Task and trigger logs are local files: no log servers (they listen on every interface).
         self.group.start(components.airflow_command("scheduler", "scheduler", "--skip-serve-logs"))
         self.group.start(components.airflow_command("dag-processor", "dag-processor"))
         if needs_triggerer(self.config):
-            self.group.start(components.airflow_command("triggerer", "triggerer"))
+            self.group.start(
+                components.airflow_command("triggerer", "triggerer", "--skip-serve-logs")
+            )
         for sock in self._sockets:
             sock.close()
         self.api = LocalApi(self.url)
