@@ -13,7 +13,7 @@ import pytest
 from secret_manager_fake import FakeSecretManager
 from typer.testing import CliRunner
 
-from dagyard import secrets
+from dagyard import secrets, secrets_push
 from dagyard.cli import app
 from dagyard.config import load_config
 from dagyard.workspace import Workspace
@@ -60,7 +60,7 @@ def fake() -> Iterator[FakeSecretManager]:
 
 @pytest.fixture
 def project(dag_repo: Path, fake: FakeSecretManager, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv(secrets.ENDPOINT_VARIABLE, fake.url)
+    monkeypatch.setenv(secrets_push.ENDPOINT_VARIABLE, fake.url)
     add_environments(dag_repo)
     return dag_repo
 
@@ -157,7 +157,7 @@ def test_airflow_reads_the_pushed_values_back(
     script = f"""
 import json
 from airflow.secrets.base_secrets import BaseSecretsBackend
-from dagyard.secrets import secret_manager_client
+from dagyard.secrets_push import secret_manager_client
 
 class Backend(BaseSecretsBackend):
     client = secret_manager_client()
@@ -202,15 +202,15 @@ def test_push_uses_an_injected_client(dag_repo: Path, fake: FakeSecretManager) -
         client_options={"api_endpoint": fake.url},
     )
     entry = secrets.Entry("variable", "v", "1")
-    assert secrets.push(config, "prod", entry, client=client).action == "created"
-    assert secrets.push(config, "prod", entry, client=client).action == "unchanged"
+    assert secrets_push.push(config, "prod", entry, client=client).action == "created"
+    assert secrets_push.push(config, "prod", entry, client=client).action == "unchanged"
     assert not Workspace(dag_repo).root.exists()
 
 
 def test_unreachable_secret_manager_is_a_plain_error(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(secrets.ENDPOINT_VARIABLE, f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv(secrets_push.ENDPOINT_VARIABLE, f"http://127.0.0.1:{free_port()}")
     run(project, "secrets", "set", "variable", "v", "1")
     code, out = run(project, "secrets", "push", "variable", "v")
     assert code == 1 and "could not reach Secret Manager" in out

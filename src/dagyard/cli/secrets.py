@@ -8,7 +8,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from dagyard import secrets
+from dagyard import secrets, secrets_push
 from dagyard.cli._common import EXIT_USAGE, ProjectOption, console, fail, fail_with, open_project
 from dagyard.workspace import Workspace
 
@@ -173,7 +173,7 @@ def push_command(
     workspace = Workspace(config.root)
     try:
         entry = secrets.get_entry(workspace, checked_kind, name)
-        result = secrets.push(config, env, entry, dry_run=dry_run)
+        result = secrets_push.push(config, env, entry, dry_run=dry_run)
     except secrets.SecretsError as error:
         _fail_on(error)
     messages = {
