@@ -100,7 +100,7 @@ def test_health_reports_every_started_component(dev):
 
 def test_nothing_is_written_into_the_dags_tree(dev):
     dags = dev.project / "dags"
-    before = {p for p in dags.rglob("*") if "brand_new" not in p.name}
+    before = set(dags.rglob("*"))
     with dev.client() as api:
         api.patch("/api/v2/dags/hello_taskflow", json={"is_paused": False})
         run_id = api.post(
@@ -112,13 +112,30 @@ def test_nothing_is_written_into_the_dags_tree(dev):
             return state in {"success", "failed"}
 
         poll(finished, timeout=120, interval=0.5)
-    after = {p for p in dags.rglob("*") if "brand_new" not in p.name}
+    after = set(dags.rglob("*"))
     assert sorted(map(str, after - before)) == []
     assert not [p for p in after if p.name in {".airflowignore", "__pycache__"}]
 
 
-def test_edited_dag_is_seen_through_the_api(dev):
-    path = dev.project / "dags" / "_development" / "hello_taskflow.py"
+@pytest.fixture
+def restored(dev):
+    """Files a test changes in the shared environment, put back (or removed) afterwards."""
+    kept: dict[Path, str | None] = {}
+
+    def keep(path: Path) -> Path:
+        kept.setdefault(path, path.read_text() if path.exists() else None)
+        return path
+
+    yield keep
+    for path, text in kept.items():
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(text)
+
+
+def test_edited_dag_is_seen_through_the_api(dev, restored):
+    path = restored(dev.project / "dags" / "_development" / "hello_taskflow.py")
     path.write_text(path.read_text().replace('"taskflow"]', '"taskflow", "edited-now"]'))
     with dev.client() as api:
 
@@ -130,8 +147,8 @@ def test_edited_dag_is_seen_through_the_api(dev):
     dev.wait_for_output("hello_taskflow.py → hello_taskflow (3 tasks)")
 
 
-def test_new_dag_file_is_listed(dev):
-    path = dev.project / "dags" / "_development" / "brand_new.py"
+def test_new_dag_file_is_listed(dev, restored):
+    path = restored(dev.project / "dags" / "_development" / "brand_new.py")
     path.write_text(
         "from datetime import datetime\n"
         "from airflow.sdk import DAG\n"
@@ -143,8 +160,8 @@ def test_new_dag_file_is_listed(dev):
         poll(lambda: api.get("/api/v2/dags/brand_new").status_code == 200)
 
 
-def test_changing_a_shared_helper_reparses_the_dags_that_import_it(dev):
-    helper = dev.project / "dags" / "common" / "defaults.py"
+def test_changing_a_shared_helper_reparses_the_dags_that_import_it(dev, restored):
+    helper = restored(dev.project / "dags" / "common" / "defaults.py")
     before = len(dev.text())
     helper.write_text(helper.read_text() + "\n# touched by a test\n")
 
@@ -155,12 +172,11 @@ def test_changing_a_shared_helper_reparses_the_dags_that_import_it(dev):
     poll(both_reparsed)
 
 
-def test_broken_file_is_reported_with_file_and_line(dev):
-    path = dev.project / "dags" / "_development" / "broken_report.py"
+def test_broken_file_is_reported_with_file_and_line(dev, restored):
+    path = restored(dev.project / "dags" / "_development" / "broken_report.py")
     path.write_text("from airflow.sdk import DAG\n\nimport pandas_that_does_not_exist\n")
     text = dev.wait_for_output("broken_report.py:3")
     assert "No module named 'pandas_that_does_not_exist'" in text
-    path.unlink()
 
 
 def test_triggered_dag_succeeds_and_connection_and_variable_come_from_local_secrets(dev):
