@@ -11,8 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-import httpx
-
+from dagyard.airflow_api import AirflowApi
 from dagyard.errors import DagyardError
 
 PAGE = 100
@@ -52,8 +51,22 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+class AuditLog(AirflowApi):
+    """Airflow's audit log (`/api/v2/eventLogs`) of one API server."""
+
+    error = AuditError
+
+    def refused(self, method: str, path: str, status: int) -> AuditError:
+        """Reading the audit log needs the Admin role or the audit grant."""
+        return AuditError(
+            f"Airflow refused to show the audit log ({status})",
+            "the audit log needs the Admin role, or a team with permissions = "
+            '["read audit logs"] in dagyard.toml',
+        )
+
+
 def fetch_events(
-    client: httpx.Client,
+    log: AuditLog,
     *,
     dag_id: str | None = None,
     user: str | None = None,
@@ -71,22 +84,8 @@ def fetch_events(
         params["after"] = since.isoformat()
     if event:
         params["event"] = event
-    found: list[Event] = []
-    while len(found) < limit:
-        params.update(limit=min(PAGE, limit - len(found)), offset=len(found))
-        response = client.get("/api/v2/eventLogs", params=params)
-        if response.status_code in (401, 403):
-            raise AuditError(
-                f"Airflow refused to show the audit log ({response.status_code})",
-                "the audit log needs the Admin role, or a team with permissions = "
-                '["read audit logs"] in dagyard.toml',
-            )
-        response.raise_for_status()
-        page = response.json()
-        found.extend(_event(item) for item in page["event_logs"])
-        if not page["event_logs"] or len(found) >= page["total_entries"]:
-            break
-    return found
+    items = log.pages("/api/v2/eventLogs", "event_logs", params, limit=limit, page_size=PAGE)
+    return [_event(item) for item in items]
 
 
 def _event(item: dict[str, Any]) -> Event:

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from dagyard.airflow_api import AirflowApi
 from dagyard.config import Config
 from dagyard.rbac import (
     BUILTIN_ROLES,
@@ -29,45 +30,35 @@ from dagyard.rbac import (
 # --- the FAB REST API --------------------------------------------------------------------
 
 
-class FabApi:
+class FabApi(AirflowApi):
     """The FAB auth manager's REST API (`/auth/fab/v1`) of one Airflow API server."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0):
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout,
+    error = RbacError
+
+    def refused(self, method: str, path: str, status: int) -> RbacError:
+        """Only an admin may manage roles and accounts."""
+        return RbacError(
+            f"Airflow refused {method} {path} ({status})",
+            "log in with an account that has the Admin role",
         )
 
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._http.request(method, f"{FAB_API}{path}", **kwargs)
-        if response.status_code in (401, 403):
-            raise RbacError(
-                f"Airflow refused {method} {FAB_API}{path} ({response.status_code})",
-                "log in with an account that has the Admin role",
-            )
-        if response.status_code == 404 and path in ("/roles", "/users"):
-            raise RbacError(
+    def failed(self, method: str, path: str, response: httpx.Response) -> RbacError:
+        """No FAB API at all, or another error answer."""
+        if response.status_code == 404 and path in (f"{FAB_API}/roles", f"{FAB_API}/users"):
+            return RbacError(
                 "this Airflow does not use the FAB auth manager (no /auth/fab/v1 API)",
                 "rbac sync manages FAB roles; for Keycloak use `dagyard rbac sync --keycloak`",
             )
-        if response.status_code >= 400:
-            raise RbacError(
-                f"Airflow answered {response.status_code} to {method} {path}: {response.text[:300]}"
-            )
-        return response.json() if response.content else None
+        return RbacError(
+            f"Airflow answered {response.status_code} to {method} "
+            f"{path.removeprefix(FAB_API)}: {response.text[:300]}"
+        )
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.call(method, f"{FAB_API}{path}", **kwargs)
 
     def _pages(self, path: str, key: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        while True:
-            page = self._call("GET", path, params={"limit": 100, "offset": len(found)})
-            found.extend(page[key])
-            if not page[key] or len(found) >= page["total_entries"]:
-                return found
+        return list(self.pages(f"{FAB_API}{path}", key))
 
     def roles(self) -> dict[str, set[tuple[str, str]]]:
         """Every role with its (action, resource) permissions."""

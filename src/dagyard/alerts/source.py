@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
+from dagyard.airflow_api import AirflowApi
 from dagyard.alerts.fingerprint import error_hash
 from dagyard.errors import DagyardError
 
@@ -71,41 +72,29 @@ class DagInfo(NamedTuple):
     bundle_name: str | None
 
 
-class AirflowSource:
-    """A small REST API v2 client: paged reads with a bearer token, plain errors."""
+class AirflowSource(AirflowApi):
+    """The alerter's reads of Airflow's REST API v2: failures, DAGs, import errors, logs."""
 
+    error = SourceError
     # who needs the token, in the error that says it was refused
     reader = "the alerter"
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0):
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            timeout=timeout,
+    def refused(self, method: str, path: str, status: int) -> SourceError:
+        """The token was refused: the alerter needs read access to every DAG."""
+        return SourceError(
+            f"Airflow at {self.base_url} refused the token (HTTP {status}); "
+            f"give {self.reader} a valid service-account token with read access to all DAGs"
         )
 
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
+    def failed(self, method: str, path: str, response: httpx.Response) -> SourceError:
+        """Any other error answer, with the start of what Airflow said."""
+        return SourceError(
+            f"Airflow answered HTTP {response.status_code} to {method} {path}: "
+            f"{response.text[:300]}"
+        )
 
-    def _get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        try:
-            response = self._http.get(path, params=params, **kwargs)
-        except httpx.HTTPError as error:
-            raise SourceError(
-                f"could not reach Airflow at {self.base_url} ({error.__class__.__name__}: {error})"
-            ) from None
-        if response.status_code in (401, 403):
-            raise SourceError(
-                f"Airflow at {self.base_url} refused the token (HTTP {response.status_code}); "
-                f"give {self.reader} a valid service-account token with read access to all DAGs"
-            )
-        if response.status_code >= 400:
-            raise SourceError(
-                f"Airflow answered HTTP {response.status_code} to GET {path}: {response.text[:300]}"
-            )
-        return response.json()
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self.get(path, params)
 
     def failed_task_instances(self, since: datetime) -> Iterator[Failure]:
         """Every task instance in the final `failed` state that ended at or after `since`.
@@ -141,49 +130,31 @@ class AirflowSource:
 
     def dags(self) -> dict[str, DagInfo]:
         """Every DAG with its owners and file, by DAG id (all pages)."""
-        found: dict[str, DagInfo] = {}
-        offset = 0
-        while True:
-            page = self._get(
-                "/api/v2/dags",
-                params={
-                    "limit": PAGE_SIZE,
-                    "offset": offset,
-                    "order_by": "dag_id",
-                    "exclude_stale": "false",
-                },
+        params = {"order_by": "dag_id", "exclude_stale": "false"}
+        return {
+            dag["dag_id"]: DagInfo(
+                dag_id=dag["dag_id"],
+                owners=tuple(dag.get("owners") or ()),
+                fileloc=dag.get("fileloc"),
+                relative_fileloc=dag.get("relative_fileloc"),
+                bundle_name=dag.get("bundle_name"),
             )
-            for dag in page["dags"]:
-                found[dag["dag_id"]] = DagInfo(
-                    dag_id=dag["dag_id"],
-                    owners=tuple(dag.get("owners") or ()),
-                    fileloc=dag.get("fileloc"),
-                    relative_fileloc=dag.get("relative_fileloc"),
-                    bundle_name=dag.get("bundle_name"),
-                )
-            offset += len(page["dags"])
-            if not page["dags"] or offset >= page["total_entries"]:
-                return found
+            for dag in self.pages("/api/v2/dags", "dags", params, page_size=PAGE_SIZE)
+        }
 
     def import_errors(self) -> list[BrokenFile]:
         """The DAG files Airflow currently cannot import (all pages)."""
-        found: list[BrokenFile] = []
-        while True:
-            page = self._get(
-                "/api/v2/importErrors",
-                params={"limit": PAGE_SIZE, "offset": len(found), "order_by": "id"},
+        return [
+            BrokenFile(
+                filename=item["filename"],
+                bundle_name=item.get("bundle_name"),
+                timestamp=item["timestamp"],
+                stacktrace=item.get("stack_trace") or "",
             )
-            for item in page["import_errors"]:
-                found.append(
-                    BrokenFile(
-                        filename=item["filename"],
-                        bundle_name=item.get("bundle_name"),
-                        timestamp=item["timestamp"],
-                        stacktrace=item.get("stack_trace") or "",
-                    )
-                )
-            if not page["import_errors"] or len(found) >= page["total_entries"]:
-                return found
+            for item in self.pages(
+                "/api/v2/importErrors", "import_errors", {"order_by": "id"}, page_size=PAGE_SIZE
+            )
+        ]
 
     def recovered_dags(self, dag_ids: set[str], since: datetime) -> dict[str, str]:
         """DAGs among `dag_ids` with a successful run that ended after `since`: id -> end date."""

@@ -76,11 +76,9 @@ def audit_command(
                 f"Password of {username}", hide_input=True
             )
             token = rbac_sync.login(base_url, username, password)
-        with httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-        ) as client:
+        with audit.AuditLog(base_url, token) as log:
             events = audit.fetch_events(
-                client, dag_id=dag, user=user, since=after, event=event, limit=limit
+                log, dag_id=dag, user=user, since=after, event=event, limit=limit
             )
     except (audit.AuditError, rbac.RbacError) as error:
         fail_with(error)
