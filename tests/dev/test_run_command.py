@@ -120,3 +120,26 @@ def test_nothing_is_left_running_after_the_run(dag_repo):
         if any(str(dag_repo) in value for value in environment.values()):
             left.append((process.pid, process.info["name"]))
     assert left == []
+
+
+def test_a_pipeline_runs_once_step_after_step(dag_repo):
+    (dag_repo / "dags" / "_development" / "hello.pipeline.yaml").write_text(
+        "pipeline: hello_pipeline\n"
+        "owner: ana@example.com\n"
+        "schedule: none\n"
+        "start_date: 2024-01-01\n"
+        "steps:\n"
+        "  greet:\n"
+        "    uses: bash\n"
+        '    with: {command: "echo hello from a pipeline on {{ ds }}"}\n'
+        "  after:\n"
+        "    uses: bash\n"
+        "    needs: [greet]\n"
+        '    with: {command: "echo second step"}\n'
+    )
+    result = run(dag_repo, "hello_pipeline")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "hello_pipeline from dags/_development/hello.pipeline.yaml" in result.stdout
+    assert result.stdout.index("✔ greet success") < result.stdout.index("✔ after success")
+    assert "hello from a pipeline on 20" in result.stdout
+    assert "hello_pipeline succeeded" in result.stdout
