@@ -310,13 +310,17 @@ def save_to_visible(kind: str, parent: Path, port: int) -> tuple[list[float], li
             check=True,
         ).stdout.strip()
         headers = {"Authorization": f"Bearer {token}"}
+        pauses = random.Random(7)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as api:
             for number in range(EDITS):
                 path = files[number % len(files)]
                 dag_id = path.name.split(".")[0]
                 want = f"extra_{number}"
                 before = output.read_text().count(" → ")
-                time.sleep(1.0)  # a person's pause between saves
+                # A person's pause between saves, not a fixed one: Airflow's DAG processor loops
+                # once a second, and a fixed 1 s pause would land every save at the same point
+                # of that loop (its worst one, as measured).
+                time.sleep(pauses.uniform(0.5, 1.5))
                 started = time.monotonic()
                 add_step(path, number)
                 seen_terminal = seen_api = None
