@@ -123,3 +123,14 @@ def test_the_cluster_policy_loads_no_http_client_at_parse_time():
         if path.is_file() and re.search(r"^\s*import httpx|^\s*from httpx", path.read_text(), re.M)
     )
     assert with_http == []
+
+
+def test_only_the_rules_use_the_rules_private_modules():
+    graph = import_graph()
+    private = sorted(
+        f"{module} -> {name}"
+        for module, names in graph.items()
+        for name in names
+        if name.startswith("dagyard.rules._") and not module.startswith("dagyard.rules")
+    )
+    assert private == []

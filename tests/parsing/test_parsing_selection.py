@@ -108,7 +108,7 @@ SELECT = textwrap.dedent(
     import json, sys
     from pathlib import Path
     from dagyard.config import load_config
-    from dagyard.rules._engine import Checker
+    from dagyard.rules.engine import Checker
 
     root = Path(sys.argv[1]).resolve()
     checker = Checker(load_config(root))

@@ -12,7 +12,7 @@ from dagyard.parsing.source import Source
 from dagyard.report import render_github, render_json, render_sarif, render_text
 from dagyard.rules import RULES
 from dagyard.rules._base import CheckedFile, Finding
-from dagyard.rules._engine import Report
+from dagyard.rules.engine import Report
 
 ROOT = Path("/repo")
 

@@ -117,7 +117,7 @@ def check_command(
         except GitError as error:
             fail(f"git: {error}", "run this in a git repository, or pass file paths", EXIT_USAGE)
 
-    from dagyard.rules._engine import Checker
+    from dagyard.rules.engine import Checker
 
     with console.status("Importing Airflow", spinner="dots") if _fancy(output_format) else _null():
         checker = Checker(config)
@@ -208,8 +208,7 @@ def _report_root(config: Config, output_format: str) -> Path:
 
 
 def _write_baseline(checker, report) -> None:
-    from dagyard.rules import hardcoded_secret
-    from dagyard.rules._base import Context
+    from dagyard.rules import Context, hardcoded_secret
 
     modules = {Path(m) for f in report.files if f.result for m in f.result.modules}
     ctx = Context(

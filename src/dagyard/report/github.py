@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dagyard.paths import relative
-from dagyard.rules._engine import Report
+from dagyard.rules.engine import Report
 
 
 def _escape_data(text: str) -> str:

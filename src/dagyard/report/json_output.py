@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from dagyard.paths import relative
-from dagyard.rules._engine import Report
+from dagyard.rules.engine import Report
 
 
 def to_dict(report: Report, root: Path) -> dict:

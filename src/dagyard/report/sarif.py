@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dagyard.paths import relative
 from dagyard.rules import RULES
-from dagyard.rules._engine import Report
+from dagyard.rules.engine import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DOCS = "https://github.com/dagyard/dagyard/blob/main/docs/rules.md"

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from dagyard.paths import relative
-from dagyard.rules._engine import Report
+from dagyard.rules.engine import Report
 
 STYLE = {"error": "bold red", "warning": "yellow"}
 
