@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 from dagyard.airflow_api import AirflowApi
 from dagyard.errors import DagyardError
 
-PAGE = 100
 _SINCE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -84,7 +83,7 @@ def fetch_events(
         params["after"] = since.isoformat()
     if event:
         params["event"] = event
-    items = log.pages("/api/v2/eventLogs", "event_logs", params, limit=limit, page_size=PAGE)
+    items = log.pages("/api/v2/eventLogs", "event_logs", params, limit=limit)
     return [_event(item) for item in items]
 
 

@@ -180,20 +180,15 @@ class StatusSource(AirflowSource):
 
     def health(self) -> dict[str, Any]:
         """`GET /api/v2/monitor/health`."""
-        return self._get("/api/v2/monitor/health")
+        return self.get("/api/v2/monitor/health")
 
     def total(self, path: str, **params: Any) -> int:
         """How many items a list endpoint has for these filters."""
-        return self._get(path, params={**params, "limit": 1})["total_entries"]
+        return self.get(path, {**params, "limit": 1})["total_entries"]
 
     def every(self, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
         """Every item of a paged list endpoint."""
-        found: list[dict[str, Any]] = []
-        while True:
-            page = self._get(path, params={**params, "limit": 100, "offset": len(found)})
-            found.extend(page[key])
-            if not page[key] or len(found) >= page["total_entries"]:
-                return found
+        return list(self.pages(path, key, params))
 
 
 def gather(

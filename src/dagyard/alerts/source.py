@@ -11,8 +11,6 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-import httpx
-
 from dagyard.airflow_api import AirflowApi
 from dagyard.alerts.fingerprint import error_hash
 from dagyard.errors import DagyardError
@@ -86,16 +84,6 @@ class AirflowSource(AirflowApi):
             f"give {self.reader} a valid service-account token with read access to all DAGs"
         )
 
-    def failed(self, method: str, path: str, response: httpx.Response) -> SourceError:
-        """Any other error answer, with the start of what Airflow said."""
-        return SourceError(
-            f"Airflow answered HTTP {response.status_code} to {method} {path}: "
-            f"{response.text[:300]}"
-        )
-
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.get(path, params)
-
     def failed_task_instances(self, since: datetime) -> Iterator[Failure]:
         """Every task instance in the final `failed` state that ended at or after `since`.
 
@@ -104,7 +92,7 @@ class AirflowSource(AirflowApi):
         """
         cursor = ""
         while True:
-            page = self._get(
+            page = self.get(
                 "/api/v2/dags/~/dagRuns/~/taskInstances",
                 params={
                     "state": "failed",
@@ -161,7 +149,7 @@ class AirflowSource(AirflowApi):
         found: dict[str, str] = {}
         offset = 0
         while dag_ids:
-            page = self._get(
+            page = self.get(
                 "/api/v2/dags/~/dagRuns",
                 params={
                     "state": "success",
@@ -187,7 +175,7 @@ class AirflowSource(AirflowApi):
             f"{quote(failure.task_id, safe='')}/logs/{failure.try_number}"
         )
         try:
-            page = self._get(path, params={"map_index": failure.map_index})
+            page = self.get(path, {"map_index": failure.map_index})
         except SourceError:
             return ""
         return error_excerpt(page.get("content"), lines)
