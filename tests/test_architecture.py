@@ -59,7 +59,7 @@ def test_no_module_of_dagyard_imports_itself_through_others():
 def test_the_graph_sees_imports_made_inside_functions():
     graph = import_graph()
     assert "dagyard.quantities" in graph["dagyard.config"]
-    assert "dagyard.rbac" in graph["dagyard.policy"]  # imported inside dag_policy
+    assert "dagyard.security.rbac" in graph["dagyard.policy"]  # imported inside dag_policy
     graph["dagyard.quantities"].add("dagyard.resources")
     try:
         TopologicalSorter(graph).prepare()
@@ -114,8 +114,12 @@ def test_the_cluster_policy_loads_no_http_client_at_parse_time():
     never the REST clients that sync roles or read audit logs."""
     graph = import_graph()
     loaded = _reachable(graph, "dagyard.policy")
-    assert "dagyard.rbac" in loaded
-    assert not loaded & {"dagyard.rbac_sync", "dagyard.audit", "dagyard.alerts.source"}
+    assert "dagyard.security.rbac" in loaded
+    assert not loaded & {
+        "dagyard.security.rbac_sync",
+        "dagyard.security.audit",
+        "dagyard.alerts.source",
+    }
     sources = {module: (SOURCE / (module.replace(".", "/") + ".py")) for module in loaded}
     with_http = sorted(
         module

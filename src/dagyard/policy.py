@@ -75,7 +75,7 @@ def dag_policy(dag: Any) -> None:
     team = team_of_dag_file(dag.fileloc, config)
     if team is None:
         return
-    from dagyard.rbac import access_control_for
+    from dagyard.security.rbac import access_control_for
 
     dag.access_control = access_control_for(config, team)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dagyard import audit
 from dagyard.cli import app
+from dagyard.security import audit
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

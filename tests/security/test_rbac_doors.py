@@ -21,7 +21,7 @@ import httpx
 import pytest
 from fab_server import Server, fab_server, postgres_database, scheduler
 
-from dagyard import rbac_table
+from dagyard.security import rbac_table
 from support import REPO, copy_example_repo
 
 pytestmark = pytest.mark.timeout(900)
@@ -273,7 +273,7 @@ def _probe_global(client: httpx.Client, key: str, n: int, asset: int) -> httpx.R
 
 def test_every_cell_of_the_permission_tables_holds_on_the_server(server: Server) -> None:
     docs = (REPO / "docs" / "security.md").read_text()
-    assert rbac_table.tables() in docs, "regenerate: python -m dagyard.rbac_table"
+    assert rbac_table.tables() in docs, "regenerate: python -m dagyard.security.rbac_table"
     clients = {p: server.client(p) for p in (ADMIN, VIEWER, LAKE, MART, PLATFORM)}
     who = {  # column -> (person, DAG)
         "own": (LAKE, LAKE_DAG), "readable": (MART, LAKE_DAG), "other": (LAKE, MART_DAG),

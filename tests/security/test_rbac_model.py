@@ -9,9 +9,10 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from dagyard import policy, rbac
+from dagyard import policy
 from dagyard.cli import app
 from dagyard.config import ConfigError, load_config
+from dagyard.security import rbac
 from support import free_port
 
 
@@ -242,12 +243,12 @@ def test_asset_events_are_a_grant(tmp_path: Path) -> None:
 
 
 def test_the_guide_holds_the_generated_permission_tables() -> None:
-    from dagyard import rbac_table
+    from dagyard.security import rbac_table
     from support import REPO
 
     tables = rbac_table.tables()
     assert tables in (REPO / "docs" / "security.md").read_text(), (
-        "regenerate: python -m dagyard.rbac_table"
+        "regenerate: python -m dagyard.security.rbac_table"
     )
     assert "| create asset events (starts every DAG scheduled on the asset) | no |" in tables
 

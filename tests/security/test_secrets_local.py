@@ -13,8 +13,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from dagyard import secrets
 from dagyard.cli import app
+from dagyard.security import secrets
 from dagyard.workspace import Workspace
 
 PASSWORD = "s3cr3t-Pa55"

@@ -13,9 +13,9 @@ import pytest
 from secret_manager_fake import FakeSecretManager
 from typer.testing import CliRunner
 
-from dagyard import secrets, secrets_push
 from dagyard.cli import app
 from dagyard.config import load_config
+from dagyard.security import secrets, secrets_push
 from dagyard.workspace import Workspace
 from support import free_port
 
@@ -157,7 +157,7 @@ def test_airflow_reads_the_pushed_values_back(
     script = f"""
 import json
 from airflow.secrets.base_secrets import BaseSecretsBackend
-from dagyard.secrets_push import secret_manager_client
+from dagyard.security.secrets_push import secret_manager_client
 
 class Backend(BaseSecretsBackend):
     client = secret_manager_client()

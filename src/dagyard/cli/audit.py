@@ -9,7 +9,6 @@ from typing import Annotated
 import httpx
 import typer
 
-from dagyard import audit, rbac, rbac_sync
 from dagyard.cli._common import (
     EXIT_USAGE,
     PASSWORD_VARIABLE,
@@ -21,6 +20,7 @@ from dagyard.cli._common import (
     open_project,
 )
 from dagyard.dev.client import LocalApi
+from dagyard.security import audit, rbac, rbac_sync
 from dagyard.workspace import Workspace, read_running_state
 
 

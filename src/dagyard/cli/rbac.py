@@ -10,7 +10,6 @@ import httpx
 import typer
 import yaml
 
-from dagyard import dag_links, rbac, rbac_keycloak, rbac_sync
 from dagyard.cli._common import (
     EXIT_USAGE,
     PASSWORD_VARIABLE,
@@ -23,6 +22,7 @@ from dagyard.cli._common import (
     relative,
 )
 from dagyard.config import Config
+from dagyard.security import dag_links, rbac, rbac_keycloak, rbac_sync
 from dagyard.workspace import Workspace, write_private
 
 app = typer.Typer(

@@ -8,8 +8,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from dagyard import secrets, secrets_push
 from dagyard.cli._common import EXIT_USAGE, ProjectOption, console, fail, fail_with, open_project
+from dagyard.security import secrets, secrets_push
 from dagyard.workspace import Workspace
 
 app = typer.Typer(

@@ -34,9 +34,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dagyard import dag_links
 from dagyard.parsing.source import Source
 from dagyard.rules._base import Context, Issue
+from dagyard.security import dag_links
 
 ID = "DY149"
 NAME = "team-links"

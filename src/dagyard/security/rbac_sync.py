@@ -1,6 +1,6 @@
 """`dagyard rbac sync`: bring an Airflow API server's FAB roles and accounts in line with the model.
 
-`plan_sync` compares the role model (`dagyard.rbac`) with what the server has, through FAB's
+`plan_sync` compares the role model (`security.rbac`) with what the server has, through FAB's
 REST API (`/auth/fab/v1`), and returns the changes; `apply_sync` makes them. Roles and accounts
 that are not in the config are reported, never deleted.
 """
@@ -15,7 +15,7 @@ import httpx
 
 from dagyard.airflow_api import AirflowApi
 from dagyard.config import Config
-from dagyard.rbac import (
+from dagyard.security.rbac import (
     BUILTIN_ROLES,
     FAB_API,
     PER_DAG_PREFIXES,

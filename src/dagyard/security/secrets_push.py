@@ -11,7 +11,7 @@ import os
 from typing import Any, Literal, NamedTuple
 
 from dagyard.config import Config
-from dagyard.secrets import Entry, SecretsError, as_uri_or_json
+from dagyard.security.secrets import Entry, SecretsError, as_uri_or_json
 
 ENDPOINT_VARIABLE = "DAGYARD_SECRET_MANAGER_ENDPOINT"
 SEPARATOR = "-"  # CloudSecretManagerBackend's default `sep`

@@ -1,4 +1,4 @@
-"""`dagyard rbac sync --keycloak`: the role model (`dagyard.rbac`) as a Keycloak realm export."""
+"""`dagyard rbac sync --keycloak`: the role model (`security.rbac`) as a Keycloak realm export."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from dagyard.config import Config
-from dagyard.rbac import (
+from dagyard.security.rbac import (
     ADMIN_ROLE,
     TEAM_ROLE_PREFIX,
     VIEWER_ROLE,
