@@ -97,6 +97,8 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     """Entry point of the `dagyard` executable."""
+    # Registered before anything else, so it runs after every other exit handler.
+    atexit.register(_leave_without_teardown)
     requested = sys.argv[1] if len(sys.argv) > 1 else None
     if requested == "--version":
         print(versions())
@@ -108,15 +110,26 @@ def main() -> None:
     exit_now(0)
 
 
+_exit_code: list[int] = []
+
+
 def exit_now(code: int | str | None) -> NoReturn:
-    """Exit with `code` once exit handlers ran and output is flushed, skipping the interpreter's
-    teardown of every imported module (about a second once Airflow is imported)."""
+    """Exit with `code`: exit handlers run and output is flushed as usual, then the process
+    leaves without the interpreter's teardown of every imported module (about a second once
+    Airflow is imported)."""
     if isinstance(code, str):
         print(code, file=sys.stderr)
         code = 1
-    atexit._run_exitfuncs()
+    _exit_code.append(code or 0)
+    sys.exit(code or 0)
+
+
+def _leave_without_teardown() -> None:
+    """The last exit handler: flush and leave with the code `exit_now` was given."""
+    if not _exit_code:
+        return
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
-    os._exit(code or 0)
+    os._exit(_exit_code[-1])
