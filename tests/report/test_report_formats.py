@@ -7,7 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from dagyard.parsing.loader import DagSummary, LoadResult
+from dagyard.parsing.dag_facts import DagSummary
+from dagyard.parsing.loader import LoadResult
 from dagyard.parsing.source import Source
 from dagyard.report import render_github, render_json, render_sarif, render_text
 from dagyard.rules import RULES

@@ -134,7 +134,7 @@ def _print_ready(session: DevSession, dags: list[dict], seconds: float) -> None:
 
 def _print_import_error(session: DevSession, error: dict) -> None:
     """An import error Airflow found at start-up, with folder, line and fix, like on save."""
-    from dagyard.parsing.loader import error_from_traceback
+    from dagyard.parsing.failures import error_from_traceback
 
     root = session.config.root
     folders = {bundle.name: bundle.path for bundle in session.bundles}

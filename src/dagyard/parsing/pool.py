@@ -32,18 +32,17 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dagyard._airflow.dag_objects import clear_open_contexts
-from dagyard.parsing.loader import (
+from dagyard.parsing.child_process import (
+    OUT_OF_MEMORY,
     Child,
-    LoadResult,
-    _write_all,
-    finish,
     fork_piped,
     isolate_child,
-    load_in_this_process,
     read_chunk,
     reap,
-    start,
+    write_all,
 )
+from dagyard.parsing.dag_facts import load_in_this_process
+from dagyard.parsing.loader import LoadResult, finish, start
 from dagyard.startup import long_lived_objects
 
 STRICT_UP_TO = 50
@@ -223,15 +222,15 @@ def _work(
         baseline = set(sys.modules)
         clean = ProcessState.now()
         for path in files:
-            _write_all(write_fd, json.dumps({"start": str(path)}).encode() + b"\n")
+            write_all(write_fd, json.dumps({"start": str(path)}).encode() + b"\n")
             result = load_in_this_process(path, extra)
             message = {"path": str(path), "result": result}
-            _write_all(write_fd, json.dumps(message, default=str).encode() + b"\n")
+            write_all(write_fd, json.dumps(message, default=str).encode() + b"\n")
             _forget_project_modules(baseline, root)
             if not clean.restore() or any("MemoryError" in str(e) for e in result["errors"]):
                 break
     except MemoryError:
-        code = 3
+        code = OUT_OF_MEMORY
     except BaseException:
         code = 1
     finally:

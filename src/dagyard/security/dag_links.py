@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dagyard.config import Config
-from dagyard.parsing.loader import DagSummary, Link
+from dagyard.parsing.dag_facts import DagSummary, Link
 
 VERBS = {
     "triggers": "triggers",

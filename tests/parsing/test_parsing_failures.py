@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagyard.parsing.loader import exception_text
+from dagyard.parsing.failures import exception_text
 
 DRIVER = """Traceback (most recent call last):
   File "/repo/dags/load.py", line 7, in <module>
