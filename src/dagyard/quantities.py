@@ -111,10 +111,10 @@ def parse_quantity(value: str | int | float) -> Decimal:
     suffix = match.group("suffix")
     if suffix in _BINARY:
         amount = number * _BINARY[suffix]
-    elif suffix[:1] in ("e", "E"):
-        amount = number.scaleb(int(suffix[1:]))
-    else:
+    elif suffix in _DECIMAL:
         amount = number * _DECIMAL[suffix]
+    else:
+        amount = number.scaleb(int(suffix[1:]))
     if amount < 0:
         raise ResourcesError(f"{text!r} is negative; resources must be zero or more")
     return amount

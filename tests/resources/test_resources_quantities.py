@@ -42,6 +42,32 @@ def test_quantities_parse_to_the_same_number_as_the_kubernetes_client(text, expe
     assert parse_quantity(text) == k8s_parse_quantity(text)
 
 
+SUFFIXES = ["", "n", "u", "m", "k", "M", "G", "T", "P", "E"]
+SUFFIXES += ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "e3", "E3", "e-2", "e+6"]
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+@pytest.mark.parametrize("number", ["0", "1", "7", "250", "0.5", "1.25", ".5", "5.", "+3"])
+def test_every_kubernetes_suffix_agrees_with_the_kubernetes_client(number, suffix):
+    assert parse_quantity(number + suffix) == k8s_parse_quantity(number + suffix)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1K",  # decimal kilo is a lower-case k; the API server refuses "K"
+        "NaN",
+        "Infinity",
+        "1_000",
+        "1e-3m",
+    ],
+)
+def test_forms_the_kubernetes_client_takes_but_the_api_server_refuses(text):
+    k8s_parse_quantity(text)  # the client library parses them...
+    with pytest.raises(ResourcesError):
+        parse_quantity(text)  # ...dagyard says so before a pod is refused
+
+
 @pytest.mark.parametrize("text", ["abc", "1.5 cores", "1gi", "1GB", "2 Gi", "", "1e", "m", "-1"])
 def test_unparsable_or_negative_quantities_are_refused(text):
     with pytest.raises(ResourcesError):
