@@ -331,23 +331,3 @@ def prod_secret_env(config: Config, env_name: str) -> list[tuple[str, str, str]]
     if env.auth_manager == "keycloak":
         return [(KEYCLOAK_CLIENT_SECRET_ENV, env.keycloak_client_secret_secret, "client-secret")]
     return []
-
-
-def fab_env(config: Config, workspace: Workspace, options: LocalOptions) -> dict[str, str]:
-    """The local profile with the FAB auth manager: per-person logins, team roles, DAG access.
-
-    For trying the production permission model on a laptop and for the RBAC tests: every
-    request needs a real login (`POST /auth/token`), roles come from `dagyard rbac sync`, and
-    each DAG's `access_control` (set by the dagyard cluster policy) is synced into FAB's tables.
-    """
-    env = local_env(config, workspace, options)
-    del env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"]
-    env.update(
-        {
-            "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
-            "AIRFLOW__FAB__UPDATE_FAB_PERMS": "True",
-            "AIRFLOW__FAB__CACHE_TTL": "0",  # a role change applies to the next request
-            "AIRFLOW__API__EXPOSE_CONFIG": "False",
-        }
-    )
-    return env

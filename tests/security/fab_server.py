@@ -25,15 +25,35 @@ import psycopg2
 import yaml
 from typer.testing import CliRunner
 
-from dagyard.airflow_env import LocalOptions, fab_env
+from dagyard.airflow_env import FAB_AUTH_MANAGER, LocalOptions, local_env
 from dagyard.cli import app
-from dagyard.config import load_config
+from dagyard.config import Config, load_config
 from dagyard.policy import write_local_settings
 from dagyard.workspace import Workspace
 from support import free_port
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+
+
+def fab_env(config: Config, workspace: Workspace, options: LocalOptions) -> dict[str, str]:
+    """The local profile with the FAB auth manager: per-person logins, team roles, DAG access.
+
+    Every request needs a real login (`POST /auth/token`), roles come from `dagyard rbac sync`,
+    and each DAG's `access_control` (set by the dagyard cluster policy) is synced into FAB's
+    tables.
+    """
+    env = local_env(config, workspace, options)
+    del env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"]
+    env.update(
+        {
+            "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
+            "AIRFLOW__FAB__UPDATE_FAB_PERMS": "True",
+            "AIRFLOW__FAB__CACHE_TTL": "0",  # a role change applies to the next request
+            "AIRFLOW__API__EXPOSE_CONFIG": "False",
+        }
+    )
+    return env
 
 
 class Result(NamedTuple):

@@ -147,24 +147,12 @@ class AirflowSource(AirflowApi):
     def recovered_dags(self, dag_ids: set[str], since: datetime) -> dict[str, str]:
         """DAGs among `dag_ids` with a successful run that ended after `since`: id -> end date."""
         found: dict[str, str] = {}
-        offset = 0
-        while dag_ids:
-            page = self.get(
-                "/api/v2/dags/~/dagRuns",
-                params={
-                    "state": "success",
-                    "end_date_gte": since.isoformat(),
-                    "order_by": "end_date",
-                    "limit": PAGE_SIZE,
-                    "offset": offset,
-                },
-            )
-            for run in page["dag_runs"]:
-                if run["dag_id"] in dag_ids and run.get("end_date"):
-                    found[run["dag_id"]] = max(found.get(run["dag_id"], ""), run["end_date"])
-            offset += len(page["dag_runs"])
-            if not page["dag_runs"] or offset >= page["total_entries"]:
-                break
+        if not dag_ids:
+            return found
+        params = {"state": "success", "end_date_gte": since.isoformat(), "order_by": "end_date"}
+        for run in self.pages("/api/v2/dags/~/dagRuns", "dag_runs", params, page_size=PAGE_SIZE):
+            if run["dag_id"] in dag_ids and run.get("end_date"):
+                found[run["dag_id"]] = max(found.get(run["dag_id"], ""), run["end_date"])
         return found
 
     def error_excerpt(self, failure: Failure, lines: int) -> str:
