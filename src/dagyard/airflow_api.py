@@ -52,10 +52,28 @@ class AirflowApi:
         )
 
     def failed(self, method: str, path: str, response: httpx.Response) -> DagyardError:
-        """The error for any other answer of 400 or more."""
+        """The error for any other answer of 400 or more: what Airflow said, and what to do."""
+        status, said = response.status_code, what_airflow_said(response)
+        if status == 404:
+            return self.error(
+                f"Airflow at {self.base_url} has no {path}{said}",
+                "check the name or id you gave; the object may have been deleted",
+            )
+        if status == 409:
+            return self.error(
+                f"Airflow did not {method} {path}: it conflicts with what is there{said}",
+                "look at what the server has now, then try again",
+            )
+        if status >= 500:
+            return self.error(
+                f"the Airflow API server at {self.base_url} failed on {method} {path} "
+                f"(HTTP {status}){said}",
+                "its log says why; try again once it is healthy (`dagyard status`)",
+            )
         return self.error(
-            f"Airflow answered HTTP {response.status_code} to {method} {path}: "
-            f"{response.text[:300]}"
+            f"Airflow did not accept {method} {path} (HTTP {status}){said}",
+            "check the values you gave; if they are right, this Airflow may be a version "
+            "dagyard does not support",
         )
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -95,3 +113,19 @@ class AirflowApi:
             seen += len(page[key])
             if not page[key] or seen >= page["total_entries"]:
                 return
+
+
+def what_airflow_said(response: httpx.Response) -> str:
+    """Airflow's own explanation of an error answer (`detail`), as `: text`, or empty."""
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = response.text.strip()
+    if isinstance(detail, list):  # a validation error: one entry per field
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in item.get('loc', ())[1:])}: {item.get('msg')}"
+            if isinstance(item, dict)
+            else str(item)
+            for item in detail
+        )
+    return f": {str(detail)[:300]}" if detail else ""

@@ -260,3 +260,21 @@ def test_jobs_of_an_earlier_killed_dagyard_dev_are_shown_but_not_counted(tmp_pat
         assert "an earlier dagyard dev's, not counted" in text
     finally:
         second.stop()
+
+
+def test_airflow_refusals_are_explained_in_words_with_what_to_do(local):
+    from dagyard.airflow_api import AirflowApi, AirflowApiError
+
+    with AirflowApi(local.url, local._token) as api:
+        with pytest.raises(AirflowApiError) as missing:
+            api.get("/api/v2/dags/no_such_dag")
+        assert "has no /api/v2/dags/no_such_dag: " in missing.value.message
+        assert "no_such_dag" in missing.value.message.partition(": ")[2]  # Airflow's own words
+        assert missing.value.hint and "name or id" in missing.value.hint
+
+        with pytest.raises(AirflowApiError) as invalid:
+            api.call("POST", "/api/v2/pools", json={"name": "p", "slots": "many"})
+        message = invalid.value.message
+        assert message.startswith("Airflow did not accept POST /api/v2/pools (HTTP 422): ")
+        assert "slots" in message and "HTTP 4" not in message.partition(": ")[2]
+        assert invalid.value.hint

@@ -83,7 +83,10 @@ def audit_command(
     except (audit.AuditError, rbac.RbacError) as error:
         fail_with(error)
     except httpx.HTTPError as error:
-        fail(f"could not read the audit log from {base_url}: {error}")
+        fail(
+            f"could not read the audit log from {base_url}: {error}",
+            "check the URL, and that the API server is running and reachable from here",
+        )
     if as_json:
         for item in events:
             typer.echo(json.dumps({**item._asdict(), "when": item.when.isoformat()}))

@@ -115,7 +115,11 @@ def check_command(
 
             git_root(config.root)
         except GitError as error:
-            fail(f"git: {error}", "run this in a git repository, or pass file paths", EXIT_USAGE)
+            fail(
+                f"git: {error}",
+                error.hint or "run this in a git repository, or pass file paths",
+                EXIT_USAGE,
+            )
 
     from dagyard.rules.engine import Checker
 
@@ -124,7 +128,11 @@ def check_command(
     try:
         targets = _targets(checker, paths, changed, staged, base)
     except GitError as error:
-        fail(f"git: {error}", "run this in a git repository, or pass --base REF", EXIT_USAGE)
+        fail(
+            f"git: {error}",
+            error.hint or "run this in a git repository, or pass --base REF",
+            EXIT_USAGE,
+        )
     whole = all_files or not any(modes)
     report = _run(checker, targets, output_format, partial=not whole)
     _show(report, config, output_format, output, verbose)

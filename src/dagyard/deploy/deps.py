@@ -27,6 +27,12 @@ class Changed(NamedTuple):
     synced: Path | None
 
 
+_CHECK_REQUIREMENTS = (
+    "uv's lines above name the package or version it could not find or fit together; check "
+    "the spelling on pypi.org, or widen the version range"
+)
+
+
 def _uv(config: Config, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [uv_binary(), *args],
@@ -78,7 +84,10 @@ def lock(config: Config) -> None:
     _require_pyproject(config)
     result = _uv(config, "lock")
     if result.returncode != 0:
-        raise DeployError(f"uv could not lock the DAG repo's dependencies:\n{result.stderr}")
+        raise DeployError(
+            "uv could not lock the DAG repo's dependencies:\n" + _without_uv_hints(result.stderr),
+            _CHECK_REQUIREMENTS,
+        )
 
 
 def sync(config: Config) -> Path:
@@ -92,7 +101,9 @@ def sync(config: Config) -> Path:
     if result.returncode != 0:
         raise DeployError(
             f"uv could not install the locked packages into {environment(config)}:\n"
-            f"{result.stderr.strip()}"
+            + _without_uv_hints(result.stderr),
+            "if uv.lock changed by hand or in a merge, run `dagyard deps lock`; "
+            "if a download failed, check the network and run `dagyard deps sync` again",
         )
     return environment(config)
 
@@ -113,7 +124,8 @@ def _change(config: Config, verb: str, requirements: list[str], install: bool) -
         raise DeployError(
             f"uv could not {verb} "
             + ", ".join(requirements)
-            + f" (nothing was changed):\n{_without_uv_hints(result.stderr)}"
+            + f" (nothing was changed):\n{_without_uv_hints(result.stderr)}",
+            _CHECK_REQUIREMENTS,
         )
     versions = locked_versions(config)
     locked = {name: versions.get(name, "") for name in names}

@@ -197,6 +197,10 @@ def build_dagyard_wheel(target: Path) -> Path | None:
         check=False,
     )
     if result.returncode != 0:
-        raise DeployError(f"could not build the dagyard wheel: {result.stderr.strip()}")
+        raise DeployError(
+            f"could not build the dagyard wheel: {result.stderr.strip()[-2000:]}",
+            "uv's lines above say why the build failed; or render with --no-wheel and install "
+            "dagyard in the image yourself",
+        )
     wheels = sorted(target.glob("dagyard-*.whl"))
     return wheels[-1] if wheels else None

@@ -251,7 +251,9 @@ class DevSession:
             time.sleep(0.1)
         raise DevError(
             f"Airflow did not become ready within {self.options.ready_timeout:.0f} s. "
-            f"Component logs are in {self.workspace.logs / 'dev'}."
+            f"Component logs are in {self.workspace.logs / 'dev'}.",
+            "the last lines of those logs say what it was doing; a DAG file that takes long to "
+            "import shows in `dagyard check` as slow (DY146)",
         )
 
     def expected_dag_files(self) -> int:
@@ -268,7 +270,8 @@ class DevSession:
         for gone in self.group.exited():
             raise DevError(
                 f"The Airflow {gone.name} stopped unexpectedly (exit code {gone.returncode}). "
-                f"Last lines of {gone.log_file}:\n{tail(gone.log_file, 15)}"
+                f"Last lines of {gone.log_file}:\n{tail(gone.log_file, 15)}",
+                "the lines above say why; start `dagyard dev` again once it is fixed",
             )
 
     def publish(self) -> None:

@@ -73,5 +73,7 @@ def _uv(*arguments: str) -> None:
     if result.returncode != 0:
         raise Airflow2EnvError(
             f"uv could not make the Airflow {AIRFLOW2_VERSION} environment:\n"
-            + result.stderr.strip()[-2000:]
+            + result.stderr.strip()[-2000:],
+            "--verify installs Airflow 2 from the package registry once; check that it can be "
+            "reached from here, then run it again",
         )

@@ -85,19 +85,27 @@ class Translation(NamedTuple):
         return "\n\n".join(parts) or "No Airflow settings found."
 
 
+_SETTINGS_HINT = (
+    "give --settings the airflow.cfg of the Airflow 2 deployment, or the values file its Helm "
+    "chart was installed with"
+)
+
+
 def read_settings(path: Path) -> list[Setting]:
     """Every Airflow setting in an `airflow.cfg` or a Helm values file."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise SettingsError(f"cannot read {path}: {error}") from error
+        raise SettingsError(f"cannot read {path}: {error}", _SETTINGS_HINT) from error
     if path.suffix in (".yaml", ".yml"):
         return _from_values(text, path)
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text, source=str(path))
     except configparser.Error as error:
-        raise SettingsError(f"{path} is not an airflow.cfg file: {error}") from error
+        raise SettingsError(
+            f"{path} is not an airflow.cfg file: {error}", _SETTINGS_HINT
+        ) from error
     return [
         Setting(section, option, value)
         for section in parser.sections()
@@ -109,7 +117,7 @@ def _from_values(text: str, path: Path) -> list[Setting]:
     try:
         values = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
-        raise SettingsError(f"{path} is not valid YAML: {error}") from error
+        raise SettingsError(f"{path} is not valid YAML: {error}", _SETTINGS_HINT) from error
     found = [
         Setting(section, option, str(value))
         for section, options in (values.get("config") or {}).items()

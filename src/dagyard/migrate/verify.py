@@ -176,5 +176,9 @@ def _describe(python: Path, root: Path, dags: Path, files: list[str], home: Path
         check=False,
     )
     if MARKER not in result.stdout:
-        raise VerifyError(f"{python} could not describe the DAGs:\n{result.stderr.strip()[-2000:]}")
+        raise VerifyError(
+            f"{python} could not describe the DAGs:\n{result.stderr.strip()[-2000:]}",
+            "the lines above say why; `dagyard migrate --check` lists the files without loading "
+            "them in two Airflows",
+        )
     return json.loads(result.stdout.split(MARKER, 1)[1])

@@ -52,7 +52,9 @@ def _git(root: Path, *args: str) -> str:
             ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise GitError(f"git could not run: {error}") from None
+        raise GitError(
+            f"git could not run: {error}", "install git, or name the files to check instead"
+        ) from None
     if done.returncode != 0:
         raise GitError(done.stderr.strip() or f"git {' '.join(args)} failed")
     return done.stdout
@@ -89,7 +91,10 @@ def changed_files(root: Path, base: str | None = None, staged: bool = False) -> 
     try:
         _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except GitError:
-        raise GitError(f"the git ref {ref!r} does not exist here") from None
+        raise GitError(
+            f"the git ref {ref!r} does not exist here",
+            "fetch it first (`git fetch origin`), or pass a ref that exists with --base",
+        ) from None
     lines = _git(top, "diff", "--name-status", "--no-renames", ref).splitlines()
     untracked = _git(top, "ls-files", "--others", "--exclude-standard").splitlines()
     lines += [f"A\t{name}" for name in untracked]

@@ -49,10 +49,7 @@ class FabApi(AirflowApi):
                 "this Airflow does not use the FAB auth manager (no /auth/fab/v1 API)",
                 "rbac sync manages FAB roles; for Keycloak use `dagyard rbac sync --keycloak`",
             )
-        return RbacError(
-            f"Airflow answered {response.status_code} to {method} "
-            f"{path.removeprefix(FAB_API)}: {response.text[:300]}"
-        )
+        return super().failed(method, path, response)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         return self.call(method, f"{FAB_API}{path}", **kwargs)
