@@ -149,25 +149,29 @@ def standalone_env(project: Path, home: Path, port: int) -> dict[str, str]:
     }
 
 
-def start_standalone(project: Path, home: Path) -> tuple[subprocess.Popen, str, float]:
-    """Start `airflow standalone` on a migrated DB; return process, URL, seconds until ready."""
+def start_standalone(
+    project: Path, home: Path, dags: list[str] | None = None, bin_dir: Path = BIN
+) -> tuple[subprocess.Popen, str, float]:
+    """Start `airflow standalone` from `bin_dir` on a migrated DB until `dags` are listed;
+    return process, URL, seconds until ready."""
     port = free_port()
     env = standalone_env(project, home, port)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     if not (home / "airflow.db").exists():
         subprocess.run(
-            [str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True
+            [str(bin_dir / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True
         )
     time.sleep(SETTLE_SECONDS)
     started = time.monotonic()
     process = subprocess.Popen(
-        [str(BIN / "airflow"), "standalone"],
+        [str(bin_dir / "airflow"), "standalone"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    ready = wait_ready(url, [*DEV_DAGS, "one_task"])
+    ready = wait_ready(url, dags or [*DEV_DAGS, "one_task"])
     return process, url, ready - started
 
 

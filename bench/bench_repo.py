@@ -26,7 +26,7 @@ from bench.bench_dev import (
     SETTLE_SECONDS,
     free_port,
     median,
-    standalone_env,
+    start_standalone,
     stop_standalone,
     stop_tree,
     tree_pss_mb,
@@ -99,25 +99,8 @@ def dev_from_repo(repo: Path) -> tuple[float, float]:
 
 def standalone_from_repo(repo: Path, home: Path) -> tuple[float, float]:
     """Start `airflow standalone` from the repository's `.venv` on the same DAG folder."""
-    port = free_port()
-    env = standalone_env(repo, home, port)
-    venv_bin = repo / ".venv" / "bin"
-    env["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
-    if not (home / "airflow.db").exists():
-        subprocess.run(
-            [str(venv_bin / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True
-        )
-    time.sleep(SETTLE_SECONDS)
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [str(venv_bin / "airflow"), "standalone"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    process, _, ready = start_standalone(repo, home, DAGS, repo / ".venv" / "bin")
     try:
-        ready = wait_ready(f"http://127.0.0.1:{port}", DAGS) - started
         time.sleep(2)
         memory = tree_pss_mb(process.pid)
     finally:
