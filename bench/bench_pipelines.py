@@ -188,7 +188,7 @@ import airflow
 from airflow.dag_processing.dagbag import DagBag
 from airflow.dag_processing.importers import get_importer_registry
 if sys.argv[2] == "pipelines":
-    from dagyard._airflow.pipeline_importer import register
+    from dagyard.pipelines.airflow_importer import register
     register()
 imported = time.perf_counter()
 folder = sys.argv[1]

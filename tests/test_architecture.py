@@ -69,6 +69,51 @@ def test_the_graph_sees_imports_made_inside_functions():
         raise AssertionError("a cycle added by hand went unseen")
 
 
+# docs/architecture.md's layers, bottom to top; a module belongs to the longest prefix it has.
+LAYERS = [
+    (
+        "plain values",
+        ["dagyard.errors", "dagyard.quantities", "dagyard.paths", "dagyard.addresses"],
+    ),
+    ("the project", ["dagyard.config", "dagyard.config_problems", "dagyard.workspace"]),
+    (
+        "Airflow settings and API",
+        ["dagyard.airflow_env", "dagyard.airflow_api", "dagyard.resources"],
+    ),
+    ("Airflow internals", ["dagyard._airflow"]),
+    ("capabilities", ["dagyard"]),
+    ("command line", ["dagyard.cli"]),
+]
+
+
+def layer_of(module: str) -> int:
+    """The index in LAYERS of the layer `module` belongs to."""
+    matches = [
+        (len(prefix), index)
+        for index, (_, prefixes) in enumerate(LAYERS)
+        for prefix in prefixes
+        if module == prefix or module.startswith(f"{prefix}.")
+    ]
+    return max(matches)[1]
+
+
+def test_no_layer_imports_a_layer_above_it():
+    graph = import_graph()
+    upward = sorted(
+        f"{module} ({LAYERS[layer_of(module)][0]}) -> {name} ({LAYERS[layer_of(name)][0]})"
+        for module, names in graph.items()
+        for name in names
+        if layer_of(name) > layer_of(module)
+    )
+    assert upward == []
+
+
+def test_the_layer_check_sees_an_upward_import():
+    assert layer_of("dagyard._airflow.dag_importers") > layer_of("dagyard.resources")
+    assert layer_of("dagyard.pipelines.load") > layer_of("dagyard._airflow.dag_importers")
+    assert layer_of("dagyard.cli._common") > layer_of("dagyard.pipelines")
+
+
 def test_commands_share_only_the_cli_helpers_and_nothing_below_imports_the_cli():
     graph = import_graph()
     helpers = {"dagyard.cli", "dagyard.cli._common", "dagyard.cli._target"}

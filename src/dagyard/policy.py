@@ -82,7 +82,7 @@ def dag_policy(dag: Any) -> None:
 
 LOCAL_SETTINGS_MODULE = '''"""Written by dagyard: platform policies and pipelines. Do not edit."""
 
-from dagyard._airflow.pipeline_importer import register as _register_pipelines
+from dagyard.pipelines.airflow_importer import register as _register_pipelines
 from dagyard.policy import dag_policy, task_policy  # noqa: F401
 
 _register_pipelines()

@@ -157,7 +157,7 @@ class OneShotRun:
         self._session.commit()
 
         if is_pipeline_file(dag_file):
-            from dagyard._airflow.pipeline_importer import register
+            from dagyard.pipelines.airflow_importer import register
 
             register()
         bag = DagBag(

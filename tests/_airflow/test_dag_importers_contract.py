@@ -1,4 +1,4 @@
-"""Contract: the Airflow internals dagyard._airflow.pipeline_importer relies on, on the
+"""Contract: the Airflow internals dagyard._airflow.dag_importers relies on, on the
 installed Airflow: the importer registry routes by extension, DagBag stores the importer's
 error under the file it names, and the DAG processor lists files through
 `DagFileProcessorManager._find_files_in_bundle(self, bundle)`."""
@@ -15,7 +15,7 @@ from pathlib import Path
 CONTRACT = """
 import json, sys
 from pathlib import Path
-from dagyard._airflow.pipeline_importer import PipelineImporter, register
+from dagyard.pipelines.airflow_importer import PipelineImporter, register
 from airflow.dag_processing.dagbag import DagBag
 from airflow.dag_processing.importers import get_importer_registry
 from airflow.dag_processing.manager import DagFileProcessorManager

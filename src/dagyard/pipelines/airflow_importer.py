@@ -1,11 +1,10 @@
-"""Adapter: Airflow's DAG importer registry and the DAG processor's file discovery.
+"""Pipelines in every Airflow component: an importer for pipeline files, and their place in
+the DAG processor's list of files.
 
-Airflow 3.3 parses every file through an importer picked by its extension
-(`airflow.dag_processing.importers`), so a pipeline's import error is stored under the
-pipeline's own YAML file, with its line. The 3.3 DAG processor, however, only *lists* `.py` and
-`.zip` files (`DagFileProcessorManager._find_files_in_bundle`); `register` extends that listing
-with the pipeline files of each bundle. Both are internal names: they are used only here and
-tests/_airflow/test_pipeline_importer_contract.py checks them against the installed Airflow.
+Airflow 3.3 parses every file through an importer picked by its extension, so a pipeline's
+import error is stored under the pipeline's own YAML file, with its line. The DAG processor
+only lists `.py` and `.zip` files itself; `register` adds the pipeline files of each bundle
+(through the adapter `dagyard._airflow.dag_importers`).
 
 `register()` is called from the `airflow_local_settings.py` dagyard writes (dev) and ships in
 the Helm values (production), so every Airflow component loads pipelines the same way.
@@ -13,29 +12,17 @@ the Helm values (production), so every Airflow component loads pipelines the sam
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
-from airflow._shared.module_loading.file_discovery import find_path_from_directory
-from airflow.configuration import conf
-from airflow.dag_processing.importers import (
-    AbstractDagImporter,
-    DagImportError,
-    DagImportResult,
-    get_importer_registry,
-)
+from airflow.dag_processing.importers import AbstractDagImporter, DagImportError, DagImportResult
 
+from dagyard._airflow import dag_importers
 from dagyard.pipelines import is_pipeline_file
 
 
 def pipeline_files(directory: str | Path) -> list[str]:
     """Pipeline files under `directory`, honouring `.airflowignore` as Airflow does."""
-    syntax = conf.get_mandatory_value("core", "DAG_IGNORE_FILE_SYNTAX", fallback="glob")
-    return sorted(
-        name
-        for name in find_path_from_directory(str(directory), ".airflowignore", syntax)
-        if is_pipeline_file(name) and Path(name).is_file()
-    )
+    return dag_importers.files_airflow_walks(directory, is_pipeline_file)
 
 
 class PipelineImporter(AbstractDagImporter):
@@ -89,24 +76,16 @@ class PipelineImporter(AbstractDagImporter):
         return result
 
 
-def _with_pipelines(find):
-    warm = []
+_warmed: list[bool] = []
 
-    @functools.wraps(find)
-    def find_files_in_bundle(self, bundle):
-        found = list(find(self, bundle))
-        known = set(found)
-        pipelines = pipeline_files(bundle.path)
-        for name in pipelines:
-            relative = Path(name).relative_to(bundle.path)
-            if relative not in known:
-                found.append(relative)
-        if pipelines and not warm:  # the processes parsing files are forks of this one
-            warm.append(_warm_up(pipelines))
-        return found
 
-    find_files_in_bundle.dagyard_pipelines = True
-    return find_files_in_bundle
+def listed_pipelines(bundle_folder: Path) -> list[str]:
+    """The pipeline files the DAG processor parses in a bundle; the first call with any also
+    builds the templates they use, once, before the processes that parse files are forked."""
+    found = pipeline_files(bundle_folder)
+    if found and not _warmed:
+        _warmed.append(_warm_up(found))
+    return found
 
 
 def _warm_up(files: list[str]) -> bool:
@@ -122,11 +101,5 @@ def _warm_up(files: list[str]) -> bool:
 
 def register() -> None:
     """Make this process's Airflow load pipeline files (idempotent)."""
-    registry = get_importer_registry()
-    if not isinstance(registry.get_importer("x.pipeline.yaml"), PipelineImporter):
-        registry.register(PipelineImporter())
-    from airflow.dag_processing.manager import DagFileProcessorManager
-
-    current = DagFileProcessorManager._find_files_in_bundle
-    if not getattr(current, "dagyard_pipelines", False):
-        DagFileProcessorManager._find_files_in_bundle = _with_pipelines(current)
+    dag_importers.register_importer(PipelineImporter(), probe="x.pipeline.yaml")
+    dag_importers.also_list(listed_pipelines)
