@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -116,11 +117,10 @@ def test_init_refuses_a_folder_with_files(tmp_path):
     ("args", "expected"),
     [
         (["--email-domain", "not a domain"], "is not an e-mail domain"),
-        (["--email-domain", "acme.com", "--org", "Acme Corp"], "lower-case letters"),
+        (["--email-domain", "acme.com", "--org", "!!!"], "cannot be made into a slug"),
         (["--email-domain", "acme.com", "--dagyard-from", "dagyard"], "--dagyard-from"),
         ([], "--email-domain is missing"),
         (["--email-domain", 'acme.com"\n[tool.uv]\nindex-url = "https://evil"'], "e-mail domain"),
-        (["--email-domain", "acme.com", "--org", 'acme"\n[x]'], "lower-case letters"),
     ],
 )
 def test_bad_options_are_usage_errors_and_write_nothing(tmp_path, args, expected):
@@ -129,6 +129,43 @@ def test_bad_options_are_usage_errors_and_write_nothing(tmp_path, args, expected
     assert result.returncode == 2, result.stdout + result.stderr
     assert expected in result.stderr
     assert not target.exists()
+
+
+def test_a_company_name_becomes_the_slug_and_stays_where_people_read_it(tmp_path):
+    target = tmp_path / "new"
+    result = init(str(target), "--org", "Acme Data", "--email-domain", "acme.com", "--no-lock")
+    assert result.returncode == 0, result.stderr
+    assert "Created the Acme Data DAG repository" in result.stdout
+    assert "organisation slug: acme-data (package acme-data-dags" in result.stdout
+    assert load_config(target).project.name == "acme-data"
+    pyproject = tomllib.loads((target / "pyproject.toml").read_text())
+    assert pyproject["project"]["name"] == "acme-data-dags"
+    assert pyproject["project"]["description"].startswith("The DAGs of Acme Data,")
+    assert (target / "README.md").read_text().startswith("# Acme Data DAGs\n")
+
+
+def test_a_name_with_quotes_and_new_lines_cannot_write_into_the_files(tmp_path):
+    """Quotes, brackets and a new line stay text: every file still parses, with no new table."""
+    target = tmp_path / "new"
+    typed = 'Acme "Data" {x}\n[tool.uv]\nindex-url = "https://evil"'
+    result = init(str(target), "--org", typed, "--email-domain", "acme.com", "--no-lock")
+    assert result.returncode == 0, result.stderr
+    display = 'Acme "Data" {x} [tool.uv] index-url = "https://evil"'
+    pyproject = tomllib.loads((target / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == (
+        f"The DAGs of {display}, and the one list of their Python dependencies."
+    )
+    assert "index-url" not in pyproject["tool"]["uv"]
+    config = load_config(target)
+    assert config.project.name == "acme-data-x-tool-uv-index-url-https-evil"
+    greeting = subprocess.run(
+        [sys.executable, "-c", "from common.greetings import greeting; print(greeting(3))"],
+        cwd=target / "dags",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert greeting.stdout.strip() == f"Hello from {display}! The total is 3."
 
 
 def test_the_questions_are_asked_on_a_terminal(tmp_path):

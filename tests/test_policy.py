@@ -8,7 +8,9 @@ from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
 from dagyard import policy
+from dagyard._airflow.task_hooks import pre_execute_hook
 from dagyard.config import forget_project_config
+from dagyard.pod_cluster import require_cluster
 
 
 @pytest.fixture
@@ -47,6 +49,25 @@ def test_pod_task_gets_the_laptop_kubeconfig(local_project):
     assert task.namespace == "airflow-local"
 
 
+def test_pod_task_checks_for_its_cluster_before_it_starts_once_however_often_parsed(local_project):
+    task = in_dag(lambda: KubernetesPodOperator(task_id="t", image="python:3.11", name="t"))
+    policy.task_policy(task)
+    policy.task_policy(task)
+    assert pre_execute_hook(task) is require_cluster
+
+
+def test_a_pre_execute_the_dag_gave_is_kept(local_project):
+    def given(context):
+        pass
+
+    task = in_dag(
+        lambda: KubernetesPodOperator(task_id="t", image="python:3.11", name="t", pre_execute=given)
+    )
+    policy.task_policy(task)
+    combined = pre_execute_hook(task)
+    assert combined is not given and combined.dagyard_checks == (require_cluster,)
+
+
 def test_configured_pod_operator_subclass_is_covered(local_project):
     task = in_dag(lambda: SheetToWarehouseOperator(task_id="t", image="python:3.11", name="t"))
     policy.task_policy(task)
@@ -57,6 +78,7 @@ def test_other_operators_are_untouched(local_project):
     task = in_dag(lambda: BashOperator(task_id="b", bash_command="echo"))
     policy.task_policy(task)
     assert not hasattr(task, "in_cluster")
+    assert pre_execute_hook(task) is None
 
 
 def test_nothing_is_injected_outside_the_laptop(local_project, monkeypatch):
@@ -65,6 +87,7 @@ def test_nothing_is_injected_outside_the_laptop(local_project, monkeypatch):
     policy.task_policy(task)
     assert task.in_cluster is not False
     assert task.config_file is None
+    assert pre_execute_hook(task) is None
 
 
 def test_local_settings_module_is_written_once(tmp_path):

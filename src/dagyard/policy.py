@@ -3,7 +3,8 @@
 Airflow calls `task_policy` for every task at parse time, in every component. On a laptop
 (profile `local`), tasks that start Kubernetes pods get `in_cluster=False` and the kubeconfig,
 context and namespace from `[dev]`, so nobody types local-only settings into a DAG (and nobody
-forgets to remove them before review).
+forgets to remove them before review), and a check that fails them at once, with what to do,
+when no cluster answers (`pod_cluster`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from dagyard._airflow.task_hooks import add_pre_execute_check
 from dagyard.config import Config, ConfigError, project_config
+from dagyard.pod_cluster import require_cluster
 from dagyard.resources import apply_default_resources, is_pod_operator
 
 log = logging.getLogger(__name__)
@@ -31,8 +34,12 @@ def _policy_config() -> Config | None:
 
 
 def apply_local_pod_settings(task: Any, config: Config) -> None:
-    """Point a pod-starting task at the developer's cluster instead of the in-cluster config."""
+    """Point a pod-starting task at the developer's cluster instead of the in-cluster config.
+
+    The task also checks, just before it starts, that the cluster answers (`pod_cluster`).
+    """
     task.in_cluster = False
+    add_pre_execute_check(task, require_cluster)
     kubeconfig = config.expand(config.dev.kubeconfig)
     if kubeconfig:
         task.config_file = str(kubeconfig)

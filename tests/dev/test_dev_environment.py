@@ -18,9 +18,26 @@ from support import DAGYARD, DevProcess, copy_example_repo, free_port, start_dev
 pytestmark = pytest.mark.timeout(600)
 
 
+UNREACHABLE_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- {{name: laptop, cluster: {{server: "https://127.0.0.1:{port}"}}}}
+contexts:
+- {{name: kind-laptop, context: {{cluster: laptop, user: me}}}}
+current-context: kind-laptop
+users:
+- {{name: me, user: {{token: not-a-secret}}}}
+"""
+
+
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory) -> DevProcess:
+    """`dagyard dev` on the example repository, on a laptop whose cluster is not running."""
     project = copy_example_repo(tmp_path_factory.mktemp("dev") / "repo")
+    kubeconfig = project.parent / "kubeconfig"
+    kubeconfig.write_text(UNREACHABLE_KUBECONFIG.format(port=free_port()))
+    toml = project / "dagyard.toml"
+    toml.write_text(toml.read_text().replace('"~/.kube/config"', f'"{kubeconfig}"'))
     running = start_dev(project)
     yield running
     running.stop()
@@ -199,6 +216,41 @@ def test_triggered_dag_succeeds_and_connection_and_variable_come_from_local_secr
     secrets = dev.project / ".dagyard" / "secrets"
     assert (secrets / "connections.yaml").stat().st_mode & 0o777 == 0o600
     assert secrets.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_pod_step_triggered_from_the_ui_fails_at_once_when_the_cluster_is_down(dev, restored):
+    """Retries five minutes apart would keep the run waiting; the check ends it on the 1st try."""
+    path = restored(dev.project / "dags" / "_development" / "pod_step.pipeline.yaml")
+    path.write_text(
+        "pipeline: pod_step\n"
+        "owner: ana@example.com\n"
+        "schedule: none\n"
+        "start_date: 2024-01-01\n"
+        "retries: 2\n"
+        "retry_delay_minutes: 5\n"
+        "steps:\n"
+        "  train:\n"
+        "    uses: kubernetes_pod\n"
+        "    with: {image: python:3.11}\n"
+    )
+    with dev.client() as api:
+        poll(lambda: api.get("/api/v2/dags/pod_step").status_code == 200, timeout=60)
+        assert api.patch("/api/v2/dags/pod_step", json={"is_paused": False}).is_success
+        run_id = api.post("/api/v2/dags/pod_step/dagRuns", json={"logical_date": None}).json()[
+            "dag_run_id"
+        ]
+
+        def finished():
+            state = api.get(f"/api/v2/dags/pod_step/dagRuns/{run_id}").json()["state"]
+            return state if state in {"success", "failed"} else None
+
+        assert poll(finished, timeout=120, interval=0.5) == "failed"
+        task_url = f"/api/v2/dags/pod_step/dagRuns/{run_id}/taskInstances/train"
+        task = api.get(task_url).json()
+        log = api.get(f"{task_url}/logs/1", headers={"Accept": "application/x-ndjson"}).text
+    assert (task["state"], task["try_number"]) == ("failed", 1)
+    assert "Task `train` starts a Kubernetes pod and cannot reach a Kubernetes cluster" in log
+    assert "(context `kind-laptop`) refused the connection" in log
 
 
 def test_concurrent_triggers_and_reparse_requests_never_stall_on_sqlite(dev):

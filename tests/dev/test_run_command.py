@@ -7,19 +7,121 @@ from pathlib import Path
 
 import pytest
 
-from support import DAGYARD
+from support import DAGYARD, free_port
 
 pytestmark = pytest.mark.timeout(300)
 
 
-def run(project: Path, *args: str) -> subprocess.CompletedProcess:
+def run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [DAGYARD, "run", *args, "--project", str(project)],
         capture_output=True,
         text=True,
         timeout=240,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", **env},
     )
+
+
+UNREACHABLE_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- {{name: laptop, cluster: {{server: "https://127.0.0.1:{port}"}}}}
+contexts:
+- {{name: kind-laptop, context: {{cluster: laptop, user: me}}}}
+current-context: kind-laptop
+users:
+- {{name: me, user: {{token: not-a-secret}}}}
+"""
+
+POD_DAG = """from datetime import datetime, timedelta
+
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+with DAG("train_in_a_pod", schedule=None, start_date=datetime(2024, 1, 1),
+         default_args={"retries": 2, "retry_delay": timedelta(minutes=5)}):
+    KubernetesPodOperator(task_id="train", name="train", image="python:3.11") >> EmptyOperator(
+        task_id="publish"
+    )
+"""
+
+
+def set_dev_kubeconfig(project: Path, value: str | None) -> None:
+    """Point `[dev] kubeconfig` of the example repository at `value` (None: no such line)."""
+    toml = project / "dagyard.toml"
+    line = f'kubeconfig = "{value}"\n' if value is not None else ""
+    text = toml.read_text()
+    assert 'kubeconfig = "~/.kube/config"\n' in text
+    toml.write_text(text.replace('kubeconfig = "~/.kube/config"\n', line))
+
+
+def test_a_pod_step_without_a_kubeconfig_fails_at_once_and_says_what_to_do(dag_repo, tmp_path):
+    """The example pipeline retries twice, five minutes apart: it must not wait for that."""
+    missing = tmp_path / "kube" / "config"
+    set_dev_kubeconfig(dag_repo, str(missing))
+    result = run(dag_repo, "sync_vehicle_catalog")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "✘ sync_catalog failed" in result.stdout
+    text = " ".join(result.stdout.split())  # as one line, however the terminal wrapped it
+    assert (
+        "Task `sync_catalog` starts a Kubernetes pod and cannot reach a Kubernetes cluster from "
+        f"this machine: the kubeconfig {missing} does not exist; set `[dev] kubeconfig` (and "
+        "`kube_context`) in dagyard.toml to a cluster you can reach" in text
+    )
+    assert "The task was not retried" in text
+    assert "up_for_retry" not in result.stdout
+    assert "sync_vehicle_catalog failed" in result.stdout
+
+
+def test_a_pod_task_whose_cluster_does_not_answer_fails_at_once(dag_repo, tmp_path):
+    """No `[dev] kubeconfig`: the task reads $KUBECONFIG, which names a server that is not up."""
+    port = free_port()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(UNREACHABLE_KUBECONFIG.format(port=port))
+    set_dev_kubeconfig(dag_repo, None)
+    (dag_repo / "dags" / "_development" / "train_in_a_pod.py").write_text(POD_DAG)
+    result = run(dag_repo, "train_in_a_pod", KUBECONFIG=str(kubeconfig))
+    assert result.returncode == 1, result.stdout + result.stderr
+    text = " ".join(result.stdout.split())
+    assert (
+        "Task `train` starts a Kubernetes pod and cannot reach a Kubernetes cluster from this "
+        f"machine: its Kubernetes API server https://127.0.0.1:{port} (context `kind-laptop`) "
+        f"refused the connection (nothing listens on 127.0.0.1:{port})" in text
+    )
+    assert "⊘ publish upstream_failed" in result.stdout
+    assert "up_for_retry" not in result.stdout
+
+
+def test_a_pod_task_with_kubeconfig_naming_no_file_fails_at_once(dag_repo, tmp_path):
+    set_dev_kubeconfig(dag_repo, None)
+    (dag_repo / "dags" / "_development" / "train_in_a_pod.py").write_text(POD_DAG)
+    missing = tmp_path / "nowhere" / "kubeconfig"
+    result = run(dag_repo, "train_in_a_pod", KUBECONFIG=str(missing))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"the kubeconfig {missing} does not exist" in " ".join(result.stdout.split())
+    assert "up_for_retry" not in result.stdout
+
+
+def test_a_task_waiting_for_its_retry_says_so_and_when(dag_repo):
+    (dag_repo / "dags" / "_development" / "flaky.py").write_text(
+        "from datetime import datetime, timedelta\n"
+        "from airflow.sdk import dag, task\n\n"
+        "@dag(dag_id='flaky', schedule=None, start_date=datetime(2024, 1, 1),\n"
+        "     default_args={'retries': 1, 'retry_delay': timedelta(seconds=1)})\n"
+        "def flaky():\n"
+        "    @task\n"
+        "    def boom():\n"
+        "        raise ValueError('the source table is empty')\n"
+        "    boom()\n\n"
+        "flaky()\n"
+    )
+    result = run(dag_repo, "flaky")
+    assert result.returncode == 1
+    waiting = result.stdout[result.stdout.index("↻ boom up_for_retry") :]
+    assert waiting.splitlines()[0].endswith(" s") and "; try 2 of 2 in " in waiting.splitlines()[0]
+    assert "ValueError: the source table is empty" in waiting
+    assert waiting.index("▶ boom running") < waiting.index("✘ boom failed")
 
 
 def test_taskflow_dag_succeeds_and_shows_each_task_and_its_log(dag_repo):

@@ -124,6 +124,83 @@ def test_python_dag_rules_apply_to_pipelines(repo):
     assert "dags/mart/good_1.pipeline.yaml" in message
 
 
+OUTSIDER_DAG = """from datetime import datetime
+
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+with DAG("outsider_dag", schedule="@daily", start_date=datetime(2024, 1, 1), catchup=False,
+         tags=["mart"], default_args={{"owner": "{owner}", "retries": 1}}):
+    BashOperator(task_id="extract", bash_command="echo")
+"""
+
+
+def outsiders(repo: Path, owner: str = "ana@gmail.com") -> tuple[Path, Path]:
+    """A pipeline and a Python DAG, both owned by an address outside `[owners]`."""
+    mart = repo / "dags" / "mart"
+    pipeline = mart / "outsider.pipeline.yaml"
+    pipeline.write_text(GOOD.format(id="outsider_pipeline").replace("ana@example.com", owner, 1))
+    dag = mart / "outsider_dag.py"
+    dag.write_text(OUTSIDER_DAG.format(owner=owner))
+    return pipeline, dag
+
+
+def owner_findings(repo: Path, *files: str) -> tuple[int, list[tuple]]:
+    done = dagyard("check", *files, "--format", "json", cwd=repo)
+    report = findings(done)
+    where = ("rule", "severity", "file", "line", "column")
+    return done.returncode, [tuple(f[key] for key in where) for f in report["findings"]]
+
+
+def test_an_owner_outside_the_company_is_the_same_error_for_a_pipeline_and_a_python_dag(repo):
+    outsiders(repo)
+    files = ("dags/mart/outsider.pipeline.yaml", "dags/mart/outsider_dag.py")
+    code, got = owner_findings(repo, *files)
+    assert code == 1
+    assert got == [
+        ("DY110", "error", "dags/mart/outsider.pipeline.yaml", 2, 8),
+        ("DY110", "error", "dags/mart/outsider_dag.py", 7, None),
+    ]
+    report = findings(dagyard("check", files[0], "--format", "json", cwd=repo))
+    [finding] = report["findings"]
+    assert finding["message"] == (
+        "pipeline 'outsider_pipeline' has the owner 'ana@gmail.com', which is not an address of "
+        "example.com"
+    )
+    assert finding["hint"] == (
+        "write the e-mail address of the person responsible, e.g. owner: name@example.com"
+    )
+
+
+def test_the_owner_rule_is_configured_and_silenced_the_same_way_for_both(repo):
+    pipeline, dag = outsiders(repo)
+    files = ("dags/mart/outsider.pipeline.yaml", "dags/mart/outsider_dag.py")
+    toml = repo / "dagyard.toml"
+    toml.write_text(toml.read_text() + '[check]\nseverity = { DY110 = "warning" }\n')
+    code, got = owner_findings(repo, *files)
+    assert code == 0
+    assert [(rule, severity) for rule, severity, *_ in got] == [("DY110", "warning")] * 2
+    pipeline.write_text(
+        pipeline.read_text().replace(
+            "owner: ana@gmail.com", "owner: ana@gmail.com  # dagyard: ignore[DY110]"
+        )
+    )
+    silenced = '"retries": 1}):  # dagyard: ignore[DY110]'
+    dag.write_text(dag.read_text().replace('"retries": 1}):', silenced))
+    assert owner_findings(repo, *files) == (0, [])
+
+
+def test_a_pipeline_that_does_not_load_still_has_its_owner_checked(repo):
+    pipeline, _ = outsiders(repo)
+    pipeline.write_text(pipeline.read_text().replace("retries: 1", "retries: two"))
+    code, got = owner_findings(repo, "dags/mart/outsider.pipeline.yaml")
+    assert code == 1
+    assert got == [
+        ("DY110", "error", "dags/mart/outsider.pipeline.yaml", 2, 8),
+        ("DY170", "error", "dags/mart/outsider.pipeline.yaml", 6, 10),
+    ]
+
+
 def test_changed_selects_the_pipelines_changed_in_git(repo):
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
@@ -176,4 +253,4 @@ def test_staged_selects_the_pipelines_staged_for_commit(repo):
     report = findings(dagyard("check", "--staged", "--format", "json", cwd=repo))
     assert report["summary"]["checked"] == ["dags/mart/good_3.pipeline.yaml"]
     got = [(f["rule"], f["line"], f["column"]) for f in report["findings"]]
-    assert got == [("DY170", 2, 8)]
+    assert got == [("DY110", 2, 8)]

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from dagyard.cli._common import EXIT_USAGE, console, fail, fail_with, relative
-
-
-def _default_org(directory: Path) -> str:
-    name = re.sub(r"[^a-z0-9-]+", "-", directory.resolve().name.lower()).strip("-")
-    return re.sub(r"-dags$", "", name) or "data"
 
 
 def _ask(value: str | None, option: str, question: str, default: str | None) -> str:
@@ -31,7 +26,11 @@ def init_command(
     directory: Annotated[Path, typer.Argument(help="Folder for the new DAG repository.")],
     org: Annotated[
         str | None,
-        typer.Option("--org", help="Organisation name (default: from the folder's name)."),
+        typer.Option(
+            "--org",
+            help='Organisation name as you write it, e.g. "Acme Data"; its slug (acme-data) '
+            "names the package (default: from the folder's name).",
+        ),
     ] = None,
     email_domain: Annotated[
         str | None,
@@ -51,13 +50,14 @@ def init_command(
 ) -> None:
     """Create a new DAG repository in DIRECTORY: template, uv.lock, git; then `make dev`."""
     from dagyard.scaffold.create import check_target, create
-    from dagyard.scaffold.render import RepoSettings, check_domain, check_org
+    from dagyard.scaffold.org_name import default_org, org_name
+    from dagyard.scaffold.render import RepoSettings, check_domain, package_name
     from dagyard.scaffold.source import ScaffoldError, installed_source, parse_source
 
     try:
         check_target(directory)
         source = parse_source(dagyard_from) if dagyard_from else installed_source()
-        name = check_org(_ask(org, "--org", "Organisation name", _default_org(directory)))
+        name = org_name(_ask(org, "--org", "Organisation name", default_org(directory)))
         domain = check_domain(_ask(email_domain, "--email-domain", "Owners' e-mail domain", None))
     except ScaffoldError as error:
         fail_with(error, code=EXIT_USAGE)
@@ -67,7 +67,12 @@ def init_command(
     except ScaffoldError as error:
         fail_with(error)
     where = relative(directory, Path.cwd())
-    console.print(f"[green]✔[/] Created the {name} DAG repository in {where}")
+    console.print(f"[green]✔[/] Created the {escape(name.display)} DAG repository in {where}")
+    console.print(
+        f"  organisation slug: {name.slug} (package {package_name(name)}, "
+        "[project] name in dagyard.toml)",
+        markup=False,
+    )
     console.print(f"  dagyard from: {source.describe()}")
     if created.locked:
         console.print("  uv.lock pins Airflow, the DAGs' packages and dagyard")

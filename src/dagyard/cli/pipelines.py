@@ -83,6 +83,7 @@ def new_command(
     project: ProjectOption = None,
 ) -> None:
     """Ask a few questions and write a valid pipeline file."""
+    from dagyard.addresses import owner_problem
     from dagyard.pipelines.catalogue import load_catalogue
     from dagyard.pipelines.errors import PipelineError
     from dagyard.pipelines.model import validate
@@ -92,6 +93,11 @@ def new_command(
     target = config.dags_path / folder / f"{name}.pipeline.yaml"
     if target.exists():
         fail(f"{target} already exists", "pick another id, or edit that file", EXIT_USAGE)
+    domains = config.owners.email_domains
+    why = owner_problem(owner, domains)
+    if why:  # what `dagyard check` would report (DY110), said before the file is written
+        example = f"name@{domains[0]}" if domains else "name@example.com"
+        fail(f"the pipeline {why}", f"give your own e-mail address, e.g. {example}", EXIT_USAGE)
     text = NEW_PIPELINE.format(
         name=name, owner=owner, schedule=json.dumps(schedule), command=json.dumps(command)
     )

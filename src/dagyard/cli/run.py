@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -28,6 +29,7 @@ _MARKS = {
     "skipped": "[yellow]↷[/]",
     "removed": "[dim]−[/]",
     "running": "[cyan]▶[/]",
+    "up_for_retry": "[yellow]↻[/]",
 }
 
 
@@ -101,9 +103,9 @@ def _parse_conf(conf: str | None) -> dict | None:
 def _printer(tail_lines: int):
     def show(state: str, task: TaskOutcome) -> None:
         name = task.task_id + (f"[{task.map_index}]" if task.map_index >= 0 else "")
-        took = f" [dim]{task.seconds:.1f} s[/]" if task.seconds else ""
-        console.print(f"{_MARKS.get(state, '?')} {name} {state}{took}")
-        if state in {"success", "failed"}:
+        took = f" [dim]{task.seconds:.1f} s[/]" if task.seconds and state != "running" else ""
+        console.print(f"{_MARKS.get(state, '?')} {name} {state}{took}{_next_try(task)}")
+        if state in {"success", "failed", "up_for_retry"}:
             lines = log_tail(
                 task.log_file, tail_lines if state == "success" else max(tail_lines, 15)
             )
@@ -111,3 +113,12 @@ def _printer(tail_lines: int):
                 console.print("    " + line, style="dim", markup=False)
 
     return show
+
+
+def _next_try(task: TaskOutcome) -> str:
+    """`; try 2 of 3 in 5 min`, for a task waiting for its retry (empty otherwise)."""
+    if task.next_try is None:
+        return ""
+    wait = max((task.next_try - datetime.now(UTC)).total_seconds(), 0)
+    when = f"{wait / 60:.0f} min" if wait >= 90 else f"{wait:.0f} s"
+    return f"; try {task.try_number + 1} of {task.max_tries + 1} in {when}"

@@ -29,6 +29,8 @@ from dagyard.pipelines import is_pipeline_file
 from dagyard.workspace import Workspace, seed_local_secrets
 
 FINAL_TASK_STATES = {"success", "failed", "skipped", "upstream_failed", "removed"}
+# States shown as they are reached: the final ones, and those a run can wait in for long.
+SHOWN_TASK_STATES = FINAL_TASK_STATES | {"running", "up_for_retry"}
 _DAG_ID_LITERAL = re.compile(r"""dag_id\s*=\s*["']([^"']+)["']|DAG\(\s*["']([^"']+)["']""")
 
 
@@ -45,6 +47,8 @@ class TaskOutcome(NamedTuple):
     try_number: int
     seconds: float | None
     log_file: Path | None
+    max_tries: int = 0
+    next_try: datetime | None = None
 
 
 class RunOutcome(NamedTuple):
@@ -188,6 +192,7 @@ class OneShotRun:
 
         session = self._session
         scheduler_dag = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+        self._scheduler_dag = scheduler_dag
         now = timezone.utcnow()
         interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=now)
         dag_run = get_or_create_dagrun(
@@ -283,14 +288,27 @@ class OneShotRun:
         ):
             state = str(ti.state) if ti.state else "none"
             outcome = TaskOutcome(
-                ti.task_id, ti.map_index, state, ti.try_number, ti.duration, self._log_file(ti)
+                ti.task_id,
+                ti.map_index,
+                state,
+                ti.try_number,
+                ti.duration,
+                self._log_file(ti),
+                ti.max_tries,
+                self._next_try(ti) if state == "up_for_retry" else None,
             )
             outcomes.append(outcome)
             key = (ti.task_id, ti.map_index)
-            if seen.get(key) != state and state in FINAL_TASK_STATES | {"running"}:
+            if seen.get(key) != state and state in SHOWN_TASK_STATES:
                 seen[key] = state
                 self.on_event(state, outcome)
         return outcomes
+
+    def _next_try(self, ti: Any) -> datetime | None:
+        """When a task waiting for its retry runs again (its retry_delay after it failed)."""
+        if getattr(ti, "task", None) is None:
+            ti.task = self._scheduler_dag.get_task(ti.task_id)
+        return ti.next_retry_datetime()
 
     def _log_file(self, ti: Any) -> Path | None:
         folder = self.run_dir / "logs" / f"dag_id={ti.dag_id}" / f"run_id={ti.run_id}"

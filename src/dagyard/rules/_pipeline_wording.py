@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-# rule id -> the fix as a pipeline author writes it
+# rule id -> the fix as a pipeline author writes it (DY110 writes its own, with the company's
+# domain in the example)
 HINTS = {
     "DY104": "give each pipeline a unique id on its `pipeline:` line (e.g. prefix the folder)",
-    "DY110": "write the e-mail address of the person responsible: owner: name@example.com",
     "DY130": "never write secrets in a pipeline: store it as a connection or variable "
     "(locally with `dagyard secrets set`, in production in the secrets store), refer to it as "
     "{{ conn.NAME.password }} or {{ var.value.NAME }}, and change the leaked value",

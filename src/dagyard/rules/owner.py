@@ -1,10 +1,12 @@
 """DY110 owner: every task needs an owner, and an owner is an e-mail address of your company.
 
 What it does
-    Reads each task's `owner` as Airflow built it (from the task or `default_args`) and reports
-    a DAG whose owner is missing (Airflow's default "airflow") or is not an e-mail address of
-    one of the domains in `[owners] email_domains`. When the file does not load, the owners
-    written as text in it (`"owner": "..."`, `owner="..."`) are still read and checked.
+    Reads each task's `owner` as Airflow built it (from the task or `default_args`, or from a
+    pipeline file's `owner:`) and reports a DAG or pipeline whose owner is missing (Airflow's
+    default "airflow") or is not an e-mail address of one of the domains in `[owners]
+    email_domains`. When the file does not load, the owners written as text in it (`"owner":
+    "..."`, `owner="..."`, a pipeline's `owner:` line) are still read and checked. A DAG or
+    pipeline with such an owner still loads and runs: only this check reports it.
 
 Why it matters
     Alerts, the failure digest and access rules find people by the owner. A DAG owned by
@@ -20,10 +22,12 @@ Fix
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from dagyard.addresses import DEFAULT_OWNERS
 from dagyard.addresses import owner_problem as problem
+from dagyard.pipelines import is_pipeline_file
 from dagyard.rules._base import CheckedFile, Context, Issue
 
 __all__ = ["DEFAULT_OWNERS", "ID", "NAME", "SEVERITY", "SUMMARY", "check_file", "problem"]
@@ -40,8 +44,12 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
         return
     domains = ctx.config.owners.email_domains
     example = f"name@{domains[0]}" if domains else "name@company.com"
+    pipeline = is_pipeline_file(file.path)
     if file.result.errors and not file.result.dags:
-        yield from _from_source(file, domains, example)
+        if pipeline:
+            yield from _from_pipeline_text(file, domains, example)
+        else:
+            yield from _from_source(file, domains, example)
         return
     for dag in file.result.dags:
         written = [t.owner for t in dag.tasks] or [dag.owner]
@@ -55,13 +63,16 @@ def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
                 or file.source.keyword_line("owner", file.source.dag_line(dag.dag_id))
                 or file.source.dag_line(dag.dag_id)
             )
-            yield Issue(
-                f"DAG '{dag.dag_id}' {why}",
-                f'set the owner to the responsible person\'s e-mail, e.g. default_args={{"owner": '
-                f'"{example}"}}',
-                file.path,
-                line,
-            )
+            if pipeline:
+                yield Issue(
+                    f"DAG '{dag.dag_id}' {why}",
+                    _pipeline_hint(example),
+                    file.path,
+                    line,
+                    _column(file.source.line(line), owner),
+                )
+            else:
+                yield Issue(f"DAG '{dag.dag_id}' {why}", _hint(example), file.path, line)
 
 
 def _hint(example: str) -> str:
@@ -69,6 +80,40 @@ def _hint(example: str) -> str:
         f'set the owner to the responsible person\'s e-mail, e.g. default_args={{"owner": '
         f'"{example}"}}'
     )
+
+
+def _pipeline_hint(example: str) -> str:
+    return f"write the e-mail address of the person responsible, e.g. owner: {example}"
+
+
+def _column(text: str, owner: str) -> int | None:
+    """1-based column of `owner` in the line `text` (None when it is not there as written)."""
+    at = text.find(owner, text.find(":") + 1) if owner else -1
+    return at + 1 if at >= 0 else None
+
+
+_PIPELINE_OWNER = re.compile(
+    r"""^owner\s*:\s*(?P<quote>["']?)(?P<owner>.*?)(?P=quote)\s*(?:#.*)?$"""
+)
+
+
+def _from_pipeline_text(file: CheckedFile, domains: list[str], example: str) -> Iterator[Issue]:
+    """The `owner:` line of a pipeline file that did not load (its other mistakes: DY170)."""
+    for number, text in enumerate(file.source.lines, start=1):
+        match = _PIPELINE_OWNER.match(text)
+        if match is None:
+            continue
+        owner = match.group("owner")
+        why = problem(owner, domains)
+        if why is not None:
+            yield Issue(
+                f"this file (which did not load) {why}",
+                _pipeline_hint(example),
+                file.path,
+                number,
+                match.start("owner") + 1,
+            )
+        return
 
 
 def written_owners(tree: ast.Module | None) -> Iterator[tuple[str, int]]:

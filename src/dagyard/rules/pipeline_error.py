@@ -4,7 +4,9 @@ What it does
     Reads the pipeline file the way Airflow does (through dagyard's pipeline loader) and
     reports every mistake with its line and column: YAML syntax (tabs, indentation, quotes,
     duplicate keys), unknown keys, templates and steps ("did you mean"), wrong values (a
-    number, a date, a cron schedule, the owner), a cycle in `needs`, a missing `.sql` file.
+    number, a date, a cron schedule), a cycle in `needs`, a missing `.sql` file. Whose address
+    the owner is does not stop a pipeline from loading (as it does not stop a Python DAG):
+    DY110 reports it.
 
 Why it matters
     A pipeline that does not load does not run, and nobody sees it until the deploy. Every

@@ -3,20 +3,24 @@
 The template lives in `dagyard/templates/repo/` (package data, so it is in the wheel). Names
 starting with `dot-` become dot-files (`dot-gitignore` -> `.gitignore`) and a `.tmpl` suffix is
 dropped (`pyproject.toml.tmpl`), so that no tool mistakes a template for its own settings.
-`{{name}}` markers are replaced by the repository's settings.
+`{{name}}` markers are replaced by the repository's settings: `{{org}}` by the organisation's
+name as typed, where people read it (titles, comments); `{{org_in_quotes}}` by the same name
+escaped for a double-quoted TOML or Python string, so that no name can end the string early;
+`{{project_name}}` and `{{package_name}}` by its slug, where tools read it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import NamedTuple
 
+from dagyard.scaffold.org_name import OrgName
 from dagyard.scaffold.source import DagyardSource, ScaffoldError, pyproject_sources
 
-_ORG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _MARKER = re.compile(r"\{\{([a-z_]+)\}\}")
 
@@ -24,19 +28,9 @@ _MARKER = re.compile(r"\{\{([a-z_]+)\}\}")
 class RepoSettings(NamedTuple):
     """What makes a new repository its organisation's: name, owners' domain, dagyard source."""
 
-    org: str
+    org: OrgName
     email_domain: str
     source: DagyardSource
-
-
-def check_org(name: str) -> str:
-    """`name` if it is a valid organisation name (lower-case letters, digits, dashes)."""
-    if not _ORG.match(name):
-        raise ScaffoldError(
-            f"the organisation name {name!r} may only have lower-case letters, digits and dashes",
-            "for example: acme or acme-data",
-        )
-    return name
 
 
 def check_domain(domain: str) -> str:
@@ -59,12 +53,25 @@ def _version(dist: str) -> str:
     return metadata.version(dist)
 
 
+def package_name(org: OrgName) -> str:
+    """The new repository's Python package name: the organisation's slug and `-dags`."""
+    return f"{org.slug}-dags"
+
+
+def _in_quotes(text: str) -> str:
+    """`text` escaped to go between double quotes in TOML or Python (JSON's escapes are both's)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
 def _values(settings: RepoSettings) -> dict[str, str]:
     dagyard_version = _version("dagyard")
     pinned_by_version = settings.source.kind in ("index", "wheels")
+    org = settings.org
     return {
-        "org": settings.org,
-        "package_name": f"{settings.org}-dags",
+        "org": org.display,
+        "org_in_quotes": _in_quotes(org.display),
+        "project_name": org.slug,
+        "package_name": package_name(org),
         "email_domain": settings.email_domain,
         "airflow_version": _version("apache-airflow"),
         "uv_version": _version("uv"),
