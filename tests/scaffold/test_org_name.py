@@ -46,7 +46,7 @@ def test_a_long_name_is_cut_to_a_slug_kubernetes_and_registries_take():
     assert SLUG.match(slug)
 
 
-@pytest.mark.parametrize("typed", ["!!!", "", "   ", "---", "株式会社", "\x00\n"])
+@pytest.mark.parametrize("typed", ["!!!", "", "   ", "---", "\x00\n"])
 def test_a_name_with_nothing_to_make_a_slug_of_is_refused_with_a_hint(typed):
     with pytest.raises(ScaffoldError) as refused:
         org_name(typed)

@@ -5,12 +5,12 @@
 the Python package is `acme-data-dags` and `dagyard.toml` names the project `acme-data`. A slug
 has lower-case letters a-z, digits and single dashes, starts and ends with a letter or digit and
 has at most 63 characters, so that it is also a valid Kubernetes name, image name component and
-git repository name.
+git repository name. `python-slugify` makes it, transliterating other scripts ("Ørsted" ->
+"orsted", "Société Générale" -> "societe-generale").
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from pathlib import Path
 from typing import NamedTuple
@@ -18,11 +18,6 @@ from typing import NamedTuple
 from dagyard.scaffold.source import ScaffoldError
 
 SLUG_LENGTH = 63
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
-# Latin letters that Unicode does not decompose into a base letter and an accent.
-_LATIN_LETTERS = str.maketrans(
-    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
-)
 
 
 class OrgName(NamedTuple):
@@ -40,14 +35,11 @@ def _printable(text: str) -> str:
 
 
 def slugify(text: str) -> str:
-    """`text` as a slug: accents dropped, lower case, every run of other characters one dash.
+    """`text` as a slug: transliterated to Latin letters, lower case, every run of other
+    characters one dash, at most 63 characters (empty when nothing of it is a letter or digit)."""
+    from slugify import slugify as python_slugify
 
-    Empty when `text` has no letter a-z or digit, even after its accents are dropped.
-    """
-    latin = unicodedata.normalize("NFKD", text.lower().translate(_LATIN_LETTERS))
-    ascii_text = latin.encode("ascii", "ignore").decode("ascii")
-    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
-    return slug[:SLUG_LENGTH].rstrip("-")
+    return python_slugify(text, max_length=SLUG_LENGTH, word_boundary=True)
 
 
 def org_name(typed: str) -> OrgName:
