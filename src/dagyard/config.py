@@ -12,6 +12,7 @@ import os
 import re
 import tomllib
 from fnmatch import fnmatch
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -464,7 +465,7 @@ class Config(_Section):
     pipelines: PipelinesSection = Field(default_factory=PipelinesSection)
     root: Path = Field(default=Path("."), exclude=True)
 
-    @property
+    @cached_property
     def dags_path(self) -> Path:
         """Absolute path of the DAGs folder."""
         return (self.root / self.project.dags_folder).resolve()

@@ -137,3 +137,41 @@ def test_a_custom_safe_mode_test_is_noticed(folder):
     assert seen["default_heuristic"] is False
     assert seen["parsed"] == seen["airflow"]
     assert "plain.py" in seen["parsed"]
+
+
+SAVED = """
+import json, sys
+from pathlib import Path
+from airflow.utils.file import list_py_file_paths
+from dagyard._airflow import dag_discovery
+
+folder = Path(sys.argv[1])
+before = dag_discovery.listing(folder)
+(folder / "dag.py").write_text("LIMIT = 3\\n")  # no longer a DAG file in safe mode
+(folder / "plain.py").write_text("# airflow dag\\n")  # now one
+updated = dag_discovery.with_saved(before, [folder / "dag.py", folder / "plain.py"])
+(folder / "new_dag.py").write_text("# airflow dag\\n")
+top = folder.resolve()
+rel = lambda paths: sorted(Path(p).resolve().relative_to(top).as_posix() for p in paths)
+print(json.dumps({
+    "updated": rel(updated.parsed),
+    "airflow_before_new_file": rel(p for p in list_py_file_paths(folder, safe_mode=True)
+                                   if Path(p).name != "new_dag.py"),
+    "new_file": dag_discovery.with_saved(updated, [folder / "new_dag.py"]) is None,
+    "ignore_file": dag_discovery.with_saved(updated, [folder / ".airflowignore"]) is None,
+}))
+"""
+
+
+def test_a_file_saved_in_place_updates_the_listing_as_airflow_would(folder):
+    (folder / ".airflowignore").write_text("skipped/\n")
+    env = {**os.environ, "AIRFLOW_HOME": str(folder.parent / "home")}
+    done = subprocess.run(
+        [sys.executable, "-c", SAVED, str(folder)], capture_output=True, text=True, timeout=120,
+        env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["updated"] == seen["airflow_before_new_file"]
+    assert "plain.py" in seen["updated"] and "dag.py" not in seen["updated"]
+    assert seen["new_file"] and seen["ignore_file"]  # those need a walk of the folder

@@ -9,6 +9,7 @@ when `might_contain_dag` says so. The `.airflowignore` walk itself lives in a pr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -72,3 +73,22 @@ def might_contain_dag(path: Path) -> bool:
     from airflow.utils.file import might_contain_dag as airflow_might_contain_dag
 
     return bool(airflow_might_contain_dag(str(path), safe_mode()))
+
+
+def with_saved(folder_listing: Listing, saved: Iterable[Path]) -> Listing | None:
+    """`folder_listing` after `saved` files changed in place: what `listing` would now return,
+    without walking the folder again. None when it cannot tell (a file added or removed, or one
+    that is neither Python nor YAML, such as an `.airflowignore`): then list the folder again."""
+    known = set(folder_listing.listed)
+    parsed = set(folder_listing.parsed)
+    for path in (Path(p).resolve() for p in saved):
+        if path not in known or not path.is_file():
+            return None
+        if path.suffix == ".py":
+            if might_contain_dag(path):
+                parsed.add(path)
+            else:
+                parsed.discard(path)
+        elif path.suffix not in (".yaml", ".yml"):
+            return None
+    return folder_listing._replace(parsed=tuple(sorted(parsed)))

@@ -94,10 +94,12 @@ class FileChooser:
         return self._graph
 
     def update(self, paths: Iterable[Path]) -> None:
-        """Take saved files into account: list the folder again, re-read their imports."""
+        """Take saved files into account: what Airflow now parses, and their imports."""
         paths = [Path(p).resolve() for p in paths]
-        self._listing = None
-        self._pipelines = None
+        if self._listing is not None:
+            self._listing = dag_discovery.with_saved(self._listing, paths)
+        if self._listing is None:  # a file came or went: walk the folder again
+            self._pipelines = None
         if self._graph is not None:
             fresh = build_graph([p for p in paths if p.exists()], self.search_paths)
             for path in paths:

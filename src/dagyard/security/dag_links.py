@@ -189,6 +189,14 @@ def mentions(config: Config, dags: list[LoadedDag], unloaded: Iterable[Path]) ->
     A partial check (`--changed`, or some files) cannot tell whether such a file produces or
     consumes the asset; naming it as a quoted string is enough to be reported.
     """
+    named = [
+        link
+        for dag in dags
+        for link in dag.summary.links
+        if link.kind in ("produces", "consumes") and not link.target.startswith("alias:")
+    ]
+    if not named:
+        return []  # no asset to look for: the other files need not be read
     texts = {}
     for path in unloaded:
         team = team_of_path(config, path)
