@@ -149,3 +149,16 @@ def start_dev(project: Path, *extra: str, port: int | None = None) -> DevProcess
         dev.stop(signal.SIGTERM)
         raise
     return dev
+
+
+# A kubeconfig naming a cluster on a port where nothing listens (format with `port`).
+UNREACHABLE_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- {{name: laptop, cluster: {{server: "https://127.0.0.1:{port}"}}}}
+contexts:
+- {{name: kind-laptop, context: {{cluster: laptop, user: me}}}}
+current-context: kind-laptop
+users:
+- {{name: me, user: {{token: not-a-secret}}}}
+"""

@@ -484,6 +484,14 @@ class Config(_Section):
         folders = ((folder, name) for name, team in self.teams.items() for folder in team.folders)
         return longest_folder_match(relative_path, folders)
 
+    def team_of_file(self, path: str | Path) -> str | None:
+        """The team owning a DAG file, by its folder (None outside the DAGs folder or any team)."""
+        try:
+            inside = Path(path).resolve().relative_to(self.dags_path).as_posix()
+        except ValueError:
+            return None
+        return self.team_of(inside)
+
     def expand(self, value: str | None) -> Path | None:
         """Resolve a user path from the config: `~` and relative paths (to the project root)."""
         if not value:

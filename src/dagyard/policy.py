@@ -61,15 +61,6 @@ def task_policy(task: Any) -> None:
         apply_local_pod_settings(task, config)
 
 
-def team_of_dag_file(fileloc: str, config: Config) -> str | None:
-    """The team owning a DAG file (by its folder under the DAGs folder), or None."""
-    try:
-        relative = Path(fileloc).resolve().relative_to(config.dags_path).as_posix()
-    except ValueError:
-        return None
-    return config.team_of(relative)
-
-
 def dag_policy(dag: Any) -> None:
     """Airflow DAG policy: set `access_control` from the team that owns the DAG's folder.
 
@@ -79,7 +70,7 @@ def dag_policy(dag: Any) -> None:
     config = _policy_config()
     if config is None or not config.teams:
         return
-    team = team_of_dag_file(dag.fileloc, config)
+    team = config.team_of_file(dag.fileloc)
     if team is None:
         return
     from dagyard.security.rbac import access_control_for

@@ -13,21 +13,16 @@ import psutil
 import pytest
 
 from dagyard.dev.supervisor import SESSION_MARKER
-from support import DAGYARD, DevProcess, copy_example_repo, free_port, start_dev
+from support import (
+    DAGYARD,
+    UNREACHABLE_KUBECONFIG,
+    DevProcess,
+    copy_example_repo,
+    free_port,
+    start_dev,
+)
 
 pytestmark = pytest.mark.timeout(600)
-
-
-UNREACHABLE_KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters:
-- {{name: laptop, cluster: {{server: "https://127.0.0.1:{port}"}}}}
-contexts:
-- {{name: kind-laptop, context: {{cluster: laptop, user: me}}}}
-current-context: kind-laptop
-users:
-- {{name: me, user: {{token: not-a-secret}}}}
-"""
 
 
 @pytest.fixture(scope="module")

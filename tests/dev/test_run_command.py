@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from support import DAGYARD, free_port
+from support import DAGYARD, UNREACHABLE_KUBECONFIG, free_port
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -21,17 +21,6 @@ def run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
         env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", **env},
     )
 
-
-UNREACHABLE_KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters:
-- {{name: laptop, cluster: {{server: "https://127.0.0.1:{port}"}}}}
-contexts:
-- {{name: kind-laptop, context: {{cluster: laptop, user: me}}}}
-current-context: kind-laptop
-users:
-- {{name: me, user: {{token: not-a-secret}}}}
-"""
 
 POD_DAG = """from datetime import datetime, timedelta
 

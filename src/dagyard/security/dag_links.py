@@ -63,24 +63,15 @@ class Edge(NamedTuple):
         )
 
 
-def team_of_path(config: Config, path: Path) -> str | None:
-    """The team owning a DAG file, by its folder (None outside the DAGs folder or any team)."""
-    try:
-        inside = Path(path).resolve().relative_to(config.dags_path).as_posix()
-    except ValueError:
-        return None
-    return config.team_of(inside)
-
-
 def dag_teams(
     config: Config, dags: Iterable[LoadedDag], other_dag_ids: dict[str, list[Path]] | None = None
 ) -> dict[str, str | None]:
     """Every known DAG id with its team: from loaded DAGs, then from other files' literal ids."""
     teams: dict[str, str | None] = {}
     for dag_id, paths in (other_dag_ids or {}).items():
-        teams[dag_id] = team_of_path(config, paths[0]) if paths else None
+        teams[dag_id] = config.team_of_file(paths[0]) if paths else None
     for dag in dags:
-        teams[dag.summary.dag_id] = team_of_path(config, dag.path)
+        teams[dag.summary.dag_id] = config.team_of_file(dag.path)
     return teams
 
 
@@ -99,7 +90,7 @@ def edges(config: Config, dags: list[LoadedDag], teams: dict[str, str | None]) -
                     consumers.setdefault(key, []).append(dag)
     for dag in dags:
         source = dag.summary.dag_id
-        team = team_of_path(config, dag.path)
+        team = config.team_of_file(dag.path)
         for link in dag.summary.links:
             if link.kind in ("triggers", "waits_on", "clears"):
                 target = None if "{{" in link.target or "{%" in link.target else link.target
@@ -130,7 +121,7 @@ def edges(config: Config, dags: list[LoadedDag], teams: dict[str, str | None]) -
                             team,
                             dag.path,
                             target,
-                            team_of_path(config, consumer.path),
+                            config.team_of_file(consumer.path),
                             link.task_id,
                             link.target,
                         )
@@ -199,7 +190,7 @@ def mentions(config: Config, dags: list[LoadedDag], unloaded: Iterable[Path]) ->
         return []  # no asset to look for: the other files need not be read
     texts = {}
     for path in unloaded:
-        team = team_of_path(config, path)
+        team = config.team_of_file(path)
         if team is not None:
             try:
                 texts[path] = (team, Path(path).read_text(encoding="utf-8", errors="replace"))
@@ -207,7 +198,7 @@ def mentions(config: Config, dags: list[LoadedDag], unloaded: Iterable[Path]) ->
                 continue
     found = []
     for dag in dags:
-        mine = team_of_path(config, dag.path)
+        mine = config.team_of_file(dag.path)
         if mine is None:
             continue
         for link in dag.summary.links:
@@ -235,7 +226,7 @@ def asset_scheduled(
             sorted({link.target for link in dag.summary.links if link.kind == "consumes"})
         )
         if assets:
-            result.append((dag.summary.dag_id, team_of_path(config, dag.path), assets))
+            result.append((dag.summary.dag_id, config.team_of_file(dag.path), assets))
     return sorted(result)
 
 
