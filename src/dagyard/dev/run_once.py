@@ -80,7 +80,11 @@ def find_dag_file(config: Config, dag_id: str) -> Path:
 
     close = difflib.get_close_matches(dag_id, known, n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise RunError(f"No DAG with id {dag_id!r} was found under {config.dags_path}.{hint}")
+    raise RunError(
+        f"No DAG with id {dag_id!r} was found under {config.dags_path}.{hint}",
+        "give the DAG's id as its file writes it: `dag_id=...` in Python, `pipeline:` in a "
+        "pipeline file",
+    )
 
 
 def _text(path: Path) -> str:
@@ -143,7 +147,8 @@ class OneShotRun:
             if task_id not in dag.task_dict:
                 raise RunError(
                     f"DAG {self.dag_id!r} has no task {task_id!r}; its tasks are: "
-                    f"{', '.join(sorted(dag.task_dict))}"
+                    f"{', '.join(sorted(dag.task_dict))}",
+                    "pass one of those to --task",
                 )
             dag = dag.partial_subset(task_ids=[task_id], include_upstream=False)
         dag_run = self._create_run(dag, conf)
@@ -175,7 +180,10 @@ class OneShotRun:
             trace = next(iter(bag.import_errors.values())).strip().splitlines()
             if is_pipeline_file(dag_file):  # file:line:col: what, the line, the caret, the fix
                 raise RunError(f"{dag_file} has a mistake:\n" + "\n".join(trace[:4]))
-            raise RunError(f"{dag_file} could not be imported: {trace[-1] if trace else '?'}")
+            raise RunError(
+                f"{dag_file} could not be imported: {trace[-1] if trace else '?'}",
+                f"`dagyard check {dag_file}` shows the line it fails at",
+            )
         if self.dag_id not in bag.dags:
             raise RunError(
                 f"{dag_file} mentions {self.dag_id!r} but defines {', '.join(bag.dags) or 'no DAG'}"
@@ -219,13 +227,22 @@ class OneShotRun:
         assert self.group is not None
         while time.monotonic() < deadline:
             for gone in self.group.exited():
-                raise RunError(f"The execution API stopped (see {gone.log_file})")
+                raise RunError(
+                    f"The execution API that tasks talk to stopped before the run could start; "
+                    f"its log is {gone.log_file}",
+                    "the last lines of that log say why; run the command again once it is fixed",
+                )
             try:
                 httpx.get(self.execution_url + "health/ping", timeout=1)
                 return
             except httpx.HTTPError:
                 time.sleep(0.05)
-        raise RunError("The execution API did not start within a minute")
+        raise RunError(
+            "The execution API that tasks talk to did not answer within a minute; its log is in "
+            f"{self.run_dir / 'logs' / 'dev'}",
+            "the machine may be very busy: run the command again; if it happens again, the "
+            "log says where the API server stopped",
+        )
 
     def _drive(self, dag_run: Any) -> tuple[str, list[TaskOutcome]]:
         """The minimal scheduling loop: queue ready tasks, collect results, until the run ends."""
