@@ -264,3 +264,10 @@ def test_confirmations_and_patterns_must_be_addresses(tmp_path: Path, line, mess
     root = write_config(tmp_path / "p", f"\n[security]\n{line}\n")
     code, out = run(root, "rbac", "show")
     assert code == 2 and "dagyard.toml:3:" in out and message in out
+
+
+def test_every_permission_word_the_config_accepts_has_a_fab_permission():
+    from dagyard.config import PERMISSION_RESOURCES, PERMISSION_VERBS
+
+    assert set(rbac.VERBS) == set(PERMISSION_VERBS)
+    assert set(rbac.RESOURCES) == set(PERMISSION_RESOURCES)
