@@ -49,7 +49,7 @@ def kubeconfig_files(task: Any) -> list[str]:
 def _config_problem(task: Any, error: Exception) -> str:
     """What is wrong with the kubeconfig, in words (from the client's ConfigException)."""
     files = kubeconfig_files(task)
-    existing = [path for path in files if Path(path).expanduser().is_file()]
+    existing = _existing(files)
     if not files:
         return f"KUBECONFIG is set but names no file; {_SETUP_HINT}"
     if not existing:
@@ -58,7 +58,7 @@ def _config_problem(task: Any, error: Exception) -> str:
         return f"none of the kubeconfig files {' and '.join(files)} exists; {_SETUP_HINT}"
     context = getattr(task, "cluster_context", None)
     if context and "Expected object with name" in str(error):
-        known = _context_names(existing)
+        known, _ = _contexts(existing)
         listed = f" (its contexts: {', '.join(known)})" if known else ""
         return (
             f"the kubeconfig {' and '.join(existing)} has no context `{context}`{listed}; set "
@@ -67,29 +67,27 @@ def _config_problem(task: Any, error: Exception) -> str:
     return f"the kubeconfig {' and '.join(existing)} cannot be used ({error}); {_SETUP_HINT}"
 
 
-def _context_names(files: list[str]) -> list[str]:
+def _existing(files: list[str]) -> list[str]:
+    return [path for path in files if Path(path).expanduser().is_file()]
+
+
+def _contexts(files: list[str]) -> tuple[list[str], str | None]:
+    """The context names in the kubeconfig `files` and the current one (only for messages: a
+    kubeconfig that cannot be read has none)."""
     from kubernetes import config
 
     try:
-        contexts, _ = config.list_kube_config_contexts(os.pathsep.join(files))
-    except Exception:  # only for the message: a kubeconfig that cannot be read lists nothing
-        return []
-    return [context["name"] for context in contexts]
+        contexts, active = config.list_kube_config_contexts(os.pathsep.join(files))
+    except Exception:
+        return [], None
+    return [context["name"] for context in contexts], (active.get("name") if active else None)
 
 
 def _current_context(task: Any) -> str | None:
     if getattr(task, "cluster_context", None):
         return task.cluster_context
-    files = [path for path in kubeconfig_files(task) if Path(path).expanduser().is_file()]
-    if not files:
-        return None
-    from kubernetes import config
-
-    try:
-        _, active = config.list_kube_config_contexts(os.pathsep.join(files))
-    except Exception:  # only for the message
-        return None
-    return active.get("name") if active else None
+    files = _existing(kubeconfig_files(task))
+    return _contexts(files)[1] if files else None
 
 
 def _no_answer(address: str, timeout: float, speaks_tls: bool) -> str | None:
