@@ -174,19 +174,18 @@ class Mention(NamedTuple):
                     self.link.task_id, self.link.target)  # fmt: skip
 
 
+def _names_an_asset(link: Link) -> bool:
+    """The link produces or consumes an asset by its name (an alias names no asset)."""
+    return link.kind in ("produces", "consumes") and not link.target.startswith("alias:")
+
+
 def mentions(config: Config, dags: list[LoadedDag], unloaded: Iterable[Path]) -> list[Mention]:
     """Assets of loaded DAGs that DAG files of other teams which were not loaded also name.
 
     A partial check (`--changed`, or some files) cannot tell whether such a file produces or
     consumes the asset; naming it as a quoted string is enough to be reported.
     """
-    named = [
-        link
-        for dag in dags
-        for link in dag.summary.links
-        if link.kind in ("produces", "consumes") and not link.target.startswith("alias:")
-    ]
-    if not named:
+    if not any(_names_an_asset(link) for dag in dags for link in dag.summary.links):
         return []  # no asset to look for: the other files need not be read
     texts = {}
     for path in unloaded:
@@ -202,7 +201,7 @@ def mentions(config: Config, dags: list[LoadedDag], unloaded: Iterable[Path]) ->
         if mine is None:
             continue
         for link in dag.summary.links:
-            if link.kind not in ("produces", "consumes") or link.target.startswith("alias:"):
+            if not _names_an_asset(link):
                 continue
             quoted = {f'"{v}"' for v in (link.target, link.uri) if v}
             quoted |= {f"'{v}'" for v in (link.target, link.uri) if v}
