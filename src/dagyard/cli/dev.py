@@ -96,8 +96,9 @@ def dev_command(
         with console.status("Starting Airflow") as status:
             dags = session.wait_until_ready(lambda text: status.update(text))
         session.publish()
+        ready_at = time.time_ns()
         _print_ready(session, dags, time.monotonic() - started)
-        _watch(session)
+        _watch(session, saved_since=ready_at)
     except DevError as error:
         session.stop()
         fail_with(error, code=EXIT_USAGE if isinstance(error, DevUsageError) else EXIT_FAILED)
@@ -190,7 +191,9 @@ def _report(root: Path) -> callable:
     return report
 
 
-def _watch(session: DevSession) -> None:
+def _watch(session: DevSession, saved_since: int) -> None:
+    """Re-parse and report saved files until the session stops; saves made from `saved_since`
+    (a `time.time_ns()`), before the file watcher ran, are handled with its first batch."""
     assert session.api is not None
     watcher = DagFileWatcher(
         session.bundles,
@@ -213,6 +216,7 @@ def _watch(session: DevSession) -> None:
         session.raise_if_exited()
         if not warmed:  # once watching: saves made meanwhile are kept and handled next
             warmed = True
+            changes = set(changes) | set(watcher.saved_since(saved_since))
             _warm_up(watcher)
         if changes:
             watcher.handle(changes)

@@ -32,6 +32,17 @@ class FileEvent(NamedTuple):
 
 log = logging.getLogger(__name__)
 
+# How far a file's modification time may trail `time.time_ns()` taken just before the write:
+# Linux stamps files with the kernel's coarse clock, which advances once per tick (1-10 ms).
+COARSE_CLOCK_NS = 20_000_000
+
+
+def _written_at(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # deleted meanwhile
+        return -1
+
 
 def request_priority_parse(bundle_name: str, relative_fileloc: str) -> None:
     """Queue a file Airflow has no DAG for yet at the front of the DAG processor's queue."""
@@ -79,6 +90,24 @@ class DagFileWatcher:
         and the pipeline templates folder when there is one."""
         templates = self.templates_folder
         return [self.dags_folder] + ([templates] if templates and templates.is_dir() else [])
+
+    def saved_since(self, moment_ns: int) -> list[tuple[Change, str]]:
+        """Changes for the watched files written at or after `moment_ns` (from `time.time_ns`).
+
+        The file watcher only sees saves made once it runs; this finds those made before, such
+        as a save right after the "ready" line. File times come from a coarser clock than
+        `time.time_ns`, so a file written a few milliseconds earlier may be named too (it is
+        then only checked once more).
+        """
+        since = moment_ns - COARSE_CLOCK_NS
+        return [
+            (Change.modified, str(path))
+            for folder in self.watched_paths()
+            for path in sorted(folder.rglob("*"))
+            if (path.suffix == ".py" or is_pipeline_file(path))
+            and "__pycache__" not in path.parts
+            and _written_at(path) >= since
+        ]
 
     def pipelines_shown(self) -> list[Path]:
         """The pipeline files of the folders this session shows."""
