@@ -271,6 +271,51 @@ def test_watch_rechecks_a_saved_file(dag_repo):
         process.wait(timeout=20)
 
 
+def read_until(process: subprocess.Popen, needle: str, timeout: float) -> str:
+    """Lines of `dagyard check --watch` text output up to the first one holding `needle`."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while not seen or needle not in seen[-1]:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{needle!r} not in dagyard check --watch output:\n{''.join(seen)}"
+        seen.append(read_line(process, left))
+    return "".join(seen)
+
+
+def test_watch_follows_a_saved_airflowignore(dag_repo):
+    folder = dag_repo / "dags" / "data_mart"
+    hidden = folder / "hidden.py"
+    hidden.write_text(GOOD.format(dag_id="hidden", owner="bob"))  # DY110 once Airflow sees it
+    shown = folder / "shown.py"
+    shown.write_text(GOOD.format(dag_id="shown", owner="a@example.com"))
+    ignore = folder / ".airflowignore"
+    ignore.write_text("hidden.py\n")
+    process = subprocess.Popen(
+        [DAGYARD, "check", "--watch", str(shown)],
+        cwd=dag_repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+    try:
+        read_until(process, "watching for saves", 120)
+        time.sleep(0.5)
+        ignore.write_text("shown.py\n")
+        out = read_until(process, "error(s)", 60)
+        assert (
+            "dags/data_mart/shown.py: now excluded by .airflowignore, so Airflow does not " in out
+        )
+        assert "dags/data_mart/hidden.py\n" in out
+        assert "DY110 DAG 'hidden' has the owner 'bob'" in out
+        ignore.unlink()
+        out = read_until(process, "All good", 60)
+        assert "Airflow would parse 10 file(s)" in out
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def pre_commit_run(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BIN / "pre-commit"), "run"],

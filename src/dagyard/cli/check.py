@@ -26,7 +26,6 @@ from dagyard.cli._common import (
 )
 from dagyard.config import Config
 from dagyard.parsing.discovery import GitError
-from dagyard.pipelines import is_pipeline_file
 from dagyard.report import Format, render_github, render_json, render_sarif, render_text
 from dagyard.rules import BY_ID, RULES
 
@@ -134,12 +133,13 @@ def check_command(
             EXIT_USAGE,
         )
     whole = all_files or not any(modes)
+    checked_at = time.time_ns()
     report = _run(checker, targets, output_format, partial=not whole)
     _show(report, config, output_format, output, verbose)
     if update_baseline:
         _write_baseline(checker, report)
     if watch:
-        _watch(checker, paths, output_format, verbose)
+        _watch(checker, output_format, verbose, saved_since=checked_at)
         return
     if report.nothing_checked:
         raise typer.Exit(EXIT_USAGE)
@@ -252,23 +252,39 @@ def _list_rules(config: Config) -> None:
         console.print(f"{rule.ID}  {level:<8} {rule.NAME:<20} {rule.SUMMARY}", markup=False)
 
 
-def _watch(checker, paths: list[Path] | None, output_format: str, verbose: bool) -> None:
-    """Re-check saved files until Ctrl-C; Airflow stays imported in this process."""
+IGNORE_FILE = ".airflowignore"
+
+
+def _watch(checker, output_format: str, verbose: bool, saved_since: int) -> None:
+    """Re-check saved files until Ctrl-C; Airflow stays imported in this process.
+
+    Files saved from `saved_since` (a `time.time_ns()`, taken before the first check read
+    them) until the file watcher runs are re-checked with its first batch. A saved
+    `.airflowignore` re-checks the files it now lets Airflow parse and names those it hides.
+    """
     from watchfiles import Change, watch
+
+    from dagyard.parsing.saved_files import is_dag_source
+    from dagyard.parsing.saved_files import saved_since as saved_between
 
     config = checker.config
     roots = [config.dags_path]
     if output_format == "text":
         console.print("[dim]• watching for saves · Ctrl-C to stop[/]")
+    caught_up = False
     try:
-        for changes in watch(*roots, debounce=30, step=10, rust_timeout=0):
-            saved = [
+        for changes in watch(*roots, debounce=30, step=10, rust_timeout=500, yield_on_timeout=True):
+            saved = {
                 Path(raw)
                 for change, raw in changes
-                if (raw.endswith(".py") or is_pipeline_file(raw))
-                and "__pycache__" not in raw
-                and change != Change.deleted
-            ]
+                if is_dag_source(raw) and change != Change.deleted
+            }
+            if not caught_up:
+                caught_up = True
+                saved |= set(saved_between(roots, saved_since))
+            ignores = [Path(raw) for _, raw in changes if Path(raw).name == IGNORE_FILE]
+            if ignores:
+                saved |= _after_ignore_files_changed(checker, ignores, output_format)
             if not saved:
                 continue
             started = time.monotonic()
@@ -281,3 +297,20 @@ def _watch(checker, paths: list[Path] | None, output_format: str, verbose: bool)
             _show(report, config, output_format, None, verbose)
     except KeyboardInterrupt:
         raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _after_ignore_files_changed(checker, ignores: list[Path], output_format: str) -> set[Path]:
+    """Take changed `.airflowignore` files into account; return the DAG files they now let
+    Airflow parse, after saying which ones they hide."""
+    before = set(checker.dag_files())
+    checker.update(ignores)
+    after = set(checker.dag_files())
+    hidden = sorted(path for path in before - after if path.exists())
+    if hidden and output_format == "text":
+        names = ", ".join(checker.relative(path) for path in hidden)
+        them = "it" if len(hidden) == 1 else "them"
+        console.print(
+            f"[dim]•[/] {escape(names)}: now excluded by {IGNORE_FILE}, so Airflow does not "
+            f"parse {them} and dagyard does not check {them}"
+        )
+    return after - before

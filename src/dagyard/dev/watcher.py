@@ -17,6 +17,7 @@ from watchfiles import Change
 
 from dagyard.airflow_env import Bundle
 from dagyard.dev.client import LocalApi, file_token
+from dagyard.parsing import saved_files
 from dagyard.parsing.imports import build_graph, dependents
 from dagyard.parsing.loader import LoadResult, load_file
 from dagyard.pipelines import is_pipeline_file
@@ -31,17 +32,6 @@ class FileEvent(NamedTuple):
 
 
 log = logging.getLogger(__name__)
-
-# How far a file's modification time may trail `time.time_ns()` taken just before the write:
-# Linux stamps files with the kernel's coarse clock, which advances once per tick (1-10 ms).
-COARSE_CLOCK_NS = 20_000_000
-
-
-def _written_at(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:  # deleted meanwhile
-        return -1
 
 
 def request_priority_parse(bundle_name: str, relative_fileloc: str) -> None:
@@ -92,22 +82,10 @@ class DagFileWatcher:
         return [self.dags_folder] + ([templates] if templates and templates.is_dir() else [])
 
     def saved_since(self, moment_ns: int) -> list[tuple[Change, str]]:
-        """Changes for the watched files written at or after `moment_ns` (from `time.time_ns`).
-
-        The file watcher only sees saves made once it runs; this finds those made before, such
-        as a save right after the "ready" line. File times come from a coarser clock than
-        `time.time_ns`, so a file written a few milliseconds earlier may be named too (it is
-        then only checked once more).
-        """
-        since = moment_ns - COARSE_CLOCK_NS
-        return [
-            (Change.modified, str(path))
-            for folder in self.watched_paths()
-            for path in sorted(folder.rglob("*"))
-            if (path.suffix == ".py" or is_pipeline_file(path))
-            and "__pycache__" not in path.parts
-            and _written_at(path) >= since
-        ]
+        """Changes for the watched files written at or after `moment_ns` (a `time.time_ns()`):
+        saves made before the file watcher ran, such as one right after the "ready" line."""
+        found = saved_files.saved_since(self.watched_paths(), moment_ns)
+        return [(Change.modified, str(path)) for path in found]
 
     def pipelines_shown(self) -> list[Path]:
         """The pipeline files of the folders this session shows."""
@@ -132,7 +110,7 @@ class DagFileWatcher:
         targets: dict[Path, Change] = {}
         for change, raw in changes:
             path = Path(raw)
-            if not (path.suffix == ".py" or is_pipeline_file(path)) or "__pycache__" in path.parts:
+            if not saved_files.is_dag_source(path):
                 continue
             if self._bundle_of(path):
                 targets[path] = change
