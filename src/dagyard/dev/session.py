@@ -23,9 +23,9 @@ from dagyard import airflow_env
 from dagyard.config import Config
 from dagyard.dev import components, database
 from dagyard.dev.client import LocalApi
+from dagyard.dev.readiness import ParseProgress, files_airflow_parses
 from dagyard.dev.supervisor import Exited, ProcessGroup
 from dagyard.errors import DagyardError
-from dagyard.parsing.discovery import looks_like_dag_file
 from dagyard.policy import write_local_settings
 from dagyard.workspace import (
     RunningState,
@@ -223,7 +223,7 @@ class DevSession:
         """Block until the API is healthy and lists the DAGs; return them."""
         assert self.api is not None and self.group is not None
         deadline = time.monotonic() + self.options.ready_timeout
-        expected = self.expected_dag_files()
+        progress_of_parsing = ParseProgress(files_airflow_parses(self.bundles), self.config.root)
         components = ["metadatabase", "scheduler", "dag_processor"]
         if needs_triggerer(self.config):
             components.append("triggerer")  # the UI shows it red until it is healthy
@@ -243,25 +243,18 @@ class DevSession:
                 time.sleep(0.1)
                 continue
             dags = self.api.dags()
-            seen_files = {d.get("relative_fileloc") for d in dags}
-            errors = self.api.import_errors() if len(seen_files) < expected else []
-            if len(seen_files) + len(errors) >= expected:
+            left = progress_of_parsing.missing(dags, self.api.import_errors)
+            if not left:
                 return dags
-            progress(f"Parsing DAG files ({len(seen_files)}/{expected})")
+            done = len(progress_of_parsing.expected) - len(left)
+            progress(f"Parsing DAG files ({done}/{len(progress_of_parsing.expected)})")
+            progress_of_parsing.settle(left)
             time.sleep(0.1)
         raise DevError(
             f"Airflow did not become ready within {self.options.ready_timeout:.0f} s. "
             f"Component logs are in {self.workspace.logs / 'dev'}.",
             "the last lines of those logs say what it was doing; a DAG file that takes long to "
             "import shows in `dagyard check` as slow (DY146)",
-        )
-
-    def expected_dag_files(self) -> int:
-        """How many files in the parsed folders look like DAG files (Airflow's safe mode)."""
-        return sum(
-            looks_like_dag_file(file.read_bytes())
-            for bundle in self.bundles
-            for file in bundle.path.rglob("*.py")
         )
 
     def raise_if_exited(self) -> None:
