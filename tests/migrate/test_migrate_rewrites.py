@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 from dagyard.migrate.engine import migrate_python, migrate_template
@@ -130,6 +132,23 @@ def test_an_import_airflow3_lacks_is_found_with_where_the_name_lives_now():
     (finding,) = [f for f in result.findings if f.code == "DYM06"]
     assert finding.line == 1 and "WeekDay" in finding.message
     assert "airflow.providers.standard.utils.weekday" in finding.hint
+
+
+def test_an_old_name_airflow3_still_imports_as_an_alias_is_not_reported_missing():
+    # a fresh interpreter: in this one another test may have created the alias already
+    code = (
+        "from airflow.utils import timezone\nfrom airflow.utils.task_group import TaskGroup\n"
+        "from airflow.utils import no_such_helper\n"
+    )
+    script = (
+        "import sys\nfrom dagyard.migrate.importable import missing_airflow_imports\n"
+        "print([f.message for f in missing_airflow_imports(sys.argv[1])])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, code], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['Airflow 3 has no `no_such_helper` in `airflow.utils`']"
 
 
 def test_template_files_are_rewritten_and_removed_variables_reported():

@@ -46,16 +46,23 @@ def _finding(module: str, name: str, line: int) -> Finding:
 
 @cache
 def _importable(module: str, name: str) -> bool:
+    """What `from module import name` does: the attribute, else the submodule. Airflow keeps
+    some old names as aliases that only an import creates (`from airflow.utils import
+    timezone`), so asking for the attribute or the module spec is not enough."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             loaded = importlib.import_module(module)
         except Exception:
             return False
-        if hasattr(loaded, name):
-            return True
         try:
-            return importlib.util.find_spec(f"{module}.{name}") is not None
+            getattr(loaded, name)
+            return True
+        except AttributeError:
+            pass
+        try:
+            importlib.import_module(f"{module}.{name}")
+            return True
         except Exception:
             return False
 
