@@ -25,6 +25,14 @@ import not_installed_anywhere  # noqa: F401
 '''
 
 
+USES_BROKEN_HELPER = '''"""Loads a shared helper that imports a package nobody installed."""
+
+from airflow.sdk import dag
+
+from common.spreadsheets import read_sheet  # noqa: F401
+'''
+
+
 def until(check, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -39,6 +47,10 @@ def test_a_broken_file_at_start_and_on_save(tmp_path):
     project = copy_example_repo(tmp_path / "repo")
     folder = project / "dags" / "_development"
     (folder / "broken_at_start.py").write_text(BROKEN_AT_START)
+    (folder / "uses_helper.py").write_text(USES_BROKEN_HELPER)
+    (project / "dags" / "common" / "spreadsheets.py").write_text(
+        "import googleapiclient.discovery\n\n\ndef read_sheet():\n    pass\n"
+    )
     dev = start_dev(project)
     try:
         text = dev.text()
@@ -47,7 +59,15 @@ def test_a_broken_file_at_start_and_on_save(tmp_path):
             "✗ dags/_development/broken_at_start.py:5: ModuleNotFoundError: "
             "No module named 'not_installed_anywhere'"
         ) in text
-        assert "`dagyard deps add not-installed-anywhere`" in text
+        # an error in a helper names the DAG file that failed, then where it failed
+        assert (
+            "✗ dags/_development/uses_helper.py via dags/common/spreadsheets.py:1: "
+            "ModuleNotFoundError: No module named 'googleapiclient'"
+        ) in text
+        # one command for every missing package, and what Airflow does meanwhile, once
+        assert text.count("fix:") == 1
+        assert "`dagyard deps add not-installed-anywhere google-api-python-client`" in text
+        assert text.count("until a file loads again, Airflow hides its DAGs") == 1
         with dev.client() as api:
             assert api.post(
                 "/api/v2/dags/hello_taskflow/dagRuns", json={"logical_date": None}

@@ -2,7 +2,12 @@
 
 import pytest
 
-from dagyard.parsing.missing_module import deps_add_hint, missing_module, package_for
+from dagyard.parsing.missing_module import (
+    deps_add_hint,
+    deps_add_hint_for_all,
+    missing_module,
+    package_for,
+)
 
 
 @pytest.mark.parametrize(
@@ -29,6 +34,9 @@ def test_the_missing_module_is_read_from_the_error(text, module):
         ("sklearn.linear_model", "scikit-learn"),
         ("google.cloud.bigquery", "google-cloud-bigquery"),
         ("my_lib", "my-lib"),
+        ("googleapiclient.discovery", "google-api-python-client"),
+        ("google.oauth2.service_account", "google-auth"),
+        ("opensearchpy", "opensearch-py"),
     ],
 )
 def test_the_package_is_named_as_the_index_names_it(module, package):
@@ -39,3 +47,17 @@ def test_the_hint_is_the_command_to_run():
     hint = deps_add_hint("ModuleNotFoundError: No module named 'yaml'")
     assert "`dagyard deps add pyyaml`" in hint
     assert deps_add_hint("SyntaxError: invalid syntax") is None
+
+
+def test_several_missing_packages_get_one_command():
+    errors = [
+        "ModuleNotFoundError: No module named 'pandas'",
+        "ModuleNotFoundError: No module named 'yaml'",
+        "ModuleNotFoundError: No module named 'pandas'",
+        "SyntaxError: invalid syntax",
+    ]
+    hint = deps_add_hint_for_all(errors)
+    assert hint.startswith("pandas, yaml are not installed in this repository")
+    assert "`dagyard deps add pandas pyyaml` declares them" in hint
+    assert deps_add_hint_for_all(errors[:1]) == deps_add_hint(errors[0])
+    assert deps_add_hint_for_all(errors[3:]) is None

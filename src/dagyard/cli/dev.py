@@ -45,7 +45,6 @@ from dagyard.dev.session import (
     stop_requested,
 )
 from dagyard.dev.watcher import DagFileWatcher, FileEvent
-from dagyard.parsing.missing_module import deps_add_hint
 from dagyard.pipelines import is_pipeline_file
 from dagyard.workspace import Workspace
 
@@ -124,8 +123,7 @@ def _print_ready(session: DevSession, dags: list[dict], seconds: float) -> None:
     names = ", ".join(sorted(d["dag_id"] for d in dags)) or "none yet"
     console.print(f"[green]✔[/] {len(dags)} DAG(s) from {folders}: {names}")
     assert session.api is not None
-    for error in session.api.import_errors():
-        _print_import_error(session, error)
+    _print_import_errors(session, session.api.import_errors())
     console.print(
         f"[bold green]Airflow is ready in {seconds:.1f} s[/] → [bold]{session.url}[/]  "
         "(no login needed on this laptop) · edit files in "
@@ -133,26 +131,48 @@ def _print_ready(session: DevSession, dags: list[dict], seconds: float) -> None:
     )
 
 
-def _print_import_error(session: DevSession, error: dict) -> None:
-    """An import error Airflow found at start-up, with folder, line and fix, like on save."""
+def _print_import_errors(session: DevSession, errors: list[dict]) -> None:
+    """The import errors Airflow found at start-up, a line per file with its line and the
+    fix, like on save; each fix is said once."""
     from dagyard.parsing.failures import error_from_traceback
 
     root = session.config.root
     folders = {bundle.name: bundle.path for bundle in session.bundles}
-    filename = error.get("filename") or ""
-    path = folders.get(error.get("bundle_name") or "", root) / filename
-    found = error_from_traceback(error.get("stack_trace") or "", path, root)
-    where = relative(found.file, root) + (f":{found.line}" if found.line else "")
-    console.print(f"[red]✗[/] {escape(where)}: {escape(found.message)}")
-    _print_fix(found.message)
+    messages = []
+    for error in sorted(errors, key=lambda e: (e.get("bundle_name") or "", e.get("filename"))):
+        path = folders.get(error.get("bundle_name") or "", root) / (error.get("filename") or "")
+        found = error_from_traceback(error.get("stack_trace") or "", path, root)
+        where = _where(path, found.file, found.line, None, root)
+        console.print(f"[red]✗[/] {escape(where)}: {escape(found.message)}")
+        messages.append(found.message)
+    if messages:
+        _print_fixes(messages)
 
 
-def _print_fix(message: str) -> None:
-    hint = deps_add_hint(message)
-    if hint:
-        console.print(f"  [dim]fix:[/] {escape(hint)}")
+def _where(dag_file: Path, file: Path, line: int | None, column: int | None, root: Path) -> str:
+    """`dags/x.py:12:5`; when the error is in a file the DAG file uses, both:
+    `dags/x.py via common/helpers.py:3`."""
+    where = relative(file, root) + (f":{line}" if line else "")
+    where += f":{column}" if line and column else ""
+    if Path(file).resolve() != Path(dag_file).resolve():
+        where = f"{relative(dag_file, root)} via {where}"
+    return where
+
+
+def _print_fixes(messages: list[str], with_hints: bool = True) -> None:
+    """The fixes for `messages`, each said once (one `dagyard deps add` for every missing
+    package), then what Airflow does until the files load."""
+    from dagyard.parsing.missing_module import deps_add_hint_for_all, missing_module
+    from dagyard.rules.import_error import specific_hint
+
+    if with_hints:
+        others = [m for m in messages if missing_module(m) is None]
+        hints = [deps_add_hint_for_all(messages), *map(specific_hint, others)]
+        for hint in dict.fromkeys(hint for hint in hints if hint):
+            console.print(f"  [dim]fix:[/] {escape(hint)}")
+    files = "the file loads" if len(messages) == 1 else "a file loads"
     console.print(
-        "  [dim]until the file loads again, Airflow hides its DAGs (they cannot be triggered); "
+        f"  [dim]until {files} again, Airflow hides its DAGs (they cannot be triggered); "
         "save a fix and they come back with their run history[/]"
     )
 
@@ -177,8 +197,7 @@ def _report(root: Path) -> callable:
             return
         pipeline = [e for e in result.errors if e.kind == "pipeline"]
         for error in pipeline[:1] or result.errors:
-            where = relative(error.file, root) + (f":{error.line}" if error.line else "")
-            where += f":{error.column}" if error.line and error.column else ""
+            where = _where(event.path, error.file, error.line, error.column, root)
             console.print(f"[red]✗[/] {escape(where)}: {escape(error.message)}")
         if pipeline:
             console.print(f"  [dim]what to do:[/] {escape(pipeline[0].details)}")
@@ -186,7 +205,8 @@ def _report(root: Path) -> callable:
             console.print(
                 f"  [dim]and {len(pipeline) - 1} more; `dagyard check {escape(name)}` lists all[/]"
             )
-        _print_fix(" ".join(error.message for error in result.errors))
+        # a pipeline's own "what to do" is its fix
+        _print_fixes([" ".join(e.message for e in result.errors)], with_hints=not pipeline)
 
     return report
 

@@ -21,10 +21,26 @@ _PACKAGES = {
     "dotenv": "python-dotenv",
     "jwt": "pyjwt",
     "Crypto": "pycryptodome",
-    "MySQLdb": "mysqlclient",
     "psycopg2": "psycopg2-binary",
     "snowflake": "snowflake-connector-python",
+    "googleapiclient": "google-api-python-client",
+    "google_auth_oauthlib": "google-auth-oauthlib",
+    "opensearchpy": "opensearch-py",
+    "OpenSSL": "pyopenssl",
+    "attr": "attrs",
+    "git": "gitpython",
+    "magic": "python-magic",
+    "docx": "python-docx",
+    "pptx": "python-pptx",
+    "slugify": "python-slugify",
+    "jose": "python-jose",
+    "ldap": "python-ldap",
+    "dns": "dnspython",
+    "MySQLdb": "mysqlclient",
 }
+
+# `google.X` modules that are not Google Cloud client libraries.
+_GOOGLE_PACKAGES = {"auth": "google-auth", "oauth2": "google-auth", "protobuf": "protobuf"}
 
 
 def missing_module(text: str) -> str | None:
@@ -44,16 +60,31 @@ def package_for(module: str) -> str:
     parts = module.split(".")
     if parts[0] == "google" and len(parts) >= 3 and parts[1] == "cloud":
         return f"google-cloud-{parts[2].replace('_', '-')}"
+    if parts[0] == "google" and len(parts) >= 2 and parts[1] in _GOOGLE_PACKAGES:
+        return _GOOGLE_PACKAGES[parts[1]]
     return _PACKAGES.get(parts[0], parts[0].replace("_", "-").lower())
 
 
 def deps_add_hint(text: str) -> str | None:
     """The fix for a missing package named in `text`, or None when it names none."""
-    module = missing_module(text)
-    if module is None:
+    return deps_add_hint_for_all([text])
+
+
+def deps_add_hint_for_all(texts: list[str]) -> str | None:
+    """One fix for every missing package named in `texts` (`dagyard deps add a b c`), or None
+    when they name none."""
+    modules = list(dict.fromkeys(m for m in map(missing_module, texts) if m))
+    if not modules:
         return None
-    package = package_for(module)
+    packages = " ".join(dict.fromkeys(map(package_for, modules)))
+    if len(modules) == 1:
+        return (
+            f"{modules[0]} is not installed in this repository: `dagyard deps add {packages}` "
+            "declares it in pyproject.toml, locks it and installs it here (CI and the image get "
+            "it too)"
+        )
     return (
-        f"{module} is not installed in this repository: `dagyard deps add {package}` declares "
-        "it in pyproject.toml, locks it and installs it here (CI and the image get it too)"
+        f"{', '.join(modules)} are not installed in this repository: `dagyard deps add "
+        f"{packages}` declares them in pyproject.toml, locks them and installs them here (CI and "
+        "the image get them too)"
     )

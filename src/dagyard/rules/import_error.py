@@ -34,6 +34,11 @@ BLOCKED_MARK = "dagyard check blocks"
 
 def hint_for(message: str) -> str:
     """A plain next step for an exception message."""
+    return specific_hint(message) or "fix the error on this line, then run `dagyard check` again"
+
+
+def specific_hint(message: str) -> str | None:
+    """The next step for an exception message when there is one beyond "fix this line"."""
     if "Network is unreachable" in message or BLOCKED_MARK in message:
         return (
             "the file uses the network while it loads; a check gives it none (nothing leaves "
@@ -43,14 +48,18 @@ def hint_for(message: str) -> str:
     if message.startswith(("ModuleNotFoundError", "ImportError")):
         if "airflow" in message:
             return (
-                "this import does not exist in Airflow 3; use the new location "
-                "(e.g. airflow.providers.standard.operators.bash, airflow.sdk)"
+                "this import does not exist in Airflow 3; `dagyard migrate FILE` shows where the "
+                "name went (e.g. airflow.providers.standard.operators.bash, airflow.sdk) and "
+                "`--write` changes the file"
             )
         return deps_add_hint(message) or (
             "add the missing package with `dagyard deps add PACKAGE`, or fix the module name"
         )
     if message.startswith("SyntaxError") or message.startswith("IndentationError"):
-        return "fix the syntax on this line (brackets, quotes, colons, indentation)"
+        return (
+            "the syntax is broken on this line or just before it: look for an unclosed "
+            "bracket or quote, a missing colon, or wrong indentation"
+        )
     if message.startswith("NameError"):
         return "the name is not defined: import it or fix its spelling"
     if message.startswith("TypeError") and "argument" in message:
@@ -59,7 +68,7 @@ def hint_for(message: str) -> str:
         return 'use a valid cron expression ("minute hour day month weekday") or a preset'
     if "Cycle" in message or "cycle" in message:
         return "tasks depend on each other in a circle; remove one of the >> links"
-    return "fix the error on this line, then run `dagyard check` again"
+    return None
 
 
 def check_file(file: CheckedFile, ctx: Context) -> Iterator[Issue]:
