@@ -57,6 +57,15 @@ def test_import_error_hints_name_the_next_step():
     assert "`dagyard deps add pyyaml`" in hint_for("ModuleNotFoundError: No module named 'yaml'")
     assert "Airflow 3" in hint_for("ModuleNotFoundError: No module named 'airflow.operators.bash'")
     assert "syntax" in hint_for("SyntaxError: invalid syntax")
+    unregistered = (
+        "airflow.exceptions.SerializationError: Failed to serialize DAG 'w': Timetable class "
+        "'plugins.workday.AfterWorkdayTimetable' is not registered or you have a top level "
+        "database access that disrupted the session."
+    )
+    assert "cron expression" in hint_for(unregistered) and "plugin" in hint_for(unregistered)
+    assert '"downstream"' in hint_for(
+        "SerializationError: Failed to serialize DAG 'x': Unknown priority strategy my.Strategy"
+    )
 
 
 def test_docs_rules_page_is_in_step_with_the_rules():

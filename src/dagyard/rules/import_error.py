@@ -64,6 +64,14 @@ def specific_hint(message: str) -> str | None:
         return "the name is not defined: import it or fix its spelling"
     if message.startswith("TypeError") and "argument" in message:
         return "an argument is wrong or no longer exists; check the operator's documentation"
+    if "is not registered" in message and "Timetable" in message:
+        return (
+            "Airflow stores a DAG with a custom timetable only when a plugin registers that "
+            "class, and dagyard loads no plugins: use a cron expression, a preset or a "
+            "timetable Airflow ships (airflow.timetables)"
+        )
+    if "Unknown priority strategy" in message:
+        return 'use one of Airflow\'s weight rules: "downstream", "upstream" or "absolute"'
     if "Timetable" in message or "cron" in message:
         return 'use a valid cron expression ("minute hour day month weekday") or a preset'
     if "Cycle" in message or "cycle" in message:
