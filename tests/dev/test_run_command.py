@@ -182,6 +182,39 @@ def test_unknown_dag_suggests_a_close_name(dag_repo):
     assert "Did you mean hello_taskflow?" in result.stderr
 
 
+FACTORY = """from datetime import datetime
+from pathlib import Path
+
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+for team in ("sales", "stock"):
+    with DAG(f"{team}_daily_load", schedule=None, start_date=datetime(2024, 1, 1)):
+        BashOperator(task_id="load", bash_command=f"echo loading {team}")
+
+with DAG(Path(__file__).stem, schedule=None, start_date=datetime(2024, 1, 1)):
+    BashOperator(task_id="named", bash_command="echo named after its file")
+"""
+
+
+def test_a_dag_whose_id_no_file_writes_out_is_found_by_loading(dag_repo):
+    (dag_repo / "dags" / "data_mart" / "team_loads.py").write_text(FACTORY)
+    result = run(dag_repo, "stock_daily_load")
+    assert result.returncode == 0, result.stderr
+    assert "stock_daily_load from dags/data_mart/team_loads.py" in result.stdout
+    assert "loading stock" in result.stdout
+    assert run(dag_repo, "team_loads").returncode == 0
+    misspelt = run(dag_repo, "stock_dayly_load")
+    assert misspelt.returncode == 1
+    assert "Did you mean stock_daily_load" in misspelt.stderr
+    (dag_repo / "dags" / "data_mart" / "team_loads.py").write_text(FACTORY + "undefined_name\n")
+    broken = run(dag_repo, "stock_daily_load")
+    assert broken.returncode == 1
+    assert "1 file(s) did not load, so it may be in one of them: dags/data_mart/team_loads.py" in (
+        broken.stderr.replace("\n", " ")
+    )
+
+
 def test_conf_must_be_a_json_object(dag_repo):
     assert run(dag_repo, "hello_taskflow", "--conf", "{not json").returncode == 2
     assert run(dag_repo, "hello_taskflow", "--conf", "[1, 2]").returncode == 2

@@ -53,8 +53,8 @@ def run_command(
     log_file = runner.run_dir.parent / "logs" / "run.log"
     console.file, err_console.file = divert_output(log_file)
     try:
-        with console.status(f"Loading Airflow for {dag_id}"):
-            dag_file = runner.prepare()
+        with console.status(f"Loading Airflow for {dag_id}") as status:
+            dag_file = runner.prepare(progress=status.update)
         console.print(f"[dim]•[/] {dag_id} from {relative_to(dag_file, config.root)}")
         outcome = runner.execute(dag_file, run_conf, task)
     except RunError as error:

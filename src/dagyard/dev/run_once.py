@@ -24,7 +24,9 @@ from dagyard.config import Config
 from dagyard.dev import components
 from dagyard.dev.supervisor import ProcessGroup
 from dagyard.errors import DagyardError
+from dagyard.parsing.dag_lookup import find_by_loading
 from dagyard.parsing.source import quick_pipeline_ids
+from dagyard.paths import relative
 from dagyard.pipelines import is_pipeline_file
 from dagyard.workspace import Workspace, seed_local_secrets
 
@@ -61,8 +63,11 @@ class RunOutcome(NamedTuple):
     seconds: float
 
 
-def find_dag_file(config: Config, dag_id: str) -> Path:
-    """The DAG file that defines `dag_id`, found by its text first (no imports needed)."""
+def find_dag_file(
+    config: Config, dag_id: str, progress: Callable[[str], None] = lambda _text: None
+) -> Path:
+    """The DAG file that defines `dag_id`: found by its text when a file writes the id out (no
+    imports needed), else by loading the DAGs folder's files."""
     for pipeline in sorted(config.dags_path.rglob("*.pipeline.y*ml")):
         if dag_id in quick_pipeline_ids(_text(pipeline)):
             return pipeline
@@ -73,13 +78,26 @@ def find_dag_file(config: Config, dag_id: str) -> Path:
     decorated = [f for f in files if re.search(rf"def {re.escape(dag_id)}\s*\(", _text(f))]
     if decorated:
         return decorated[0]
+    # An id no file writes out (an f-string, a factory, the file's name): load the files.
+    progress(f"No file writes {dag_id!r} out: loading the DAG files to find it")
+    search = find_by_loading(config, dag_id)
+    if search.file is not None:
+        return search.file
     known = sorted(
         {m.group(1) or m.group(2) for f in files for m in _DAG_ID_LITERAL.finditer(_text(f))}
+        | set(search.seen_ids)
     )
     import difflib
 
     close = difflib.get_close_matches(dag_id, known, n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
+    if search.failed:
+        names = ", ".join(relative(path, config.root) for path in search.failed[:5])
+        more = f" and {len(search.failed) - 5} more" if len(search.failed) > 5 else ""
+        hint += (
+            f" {len(search.failed)} file(s) did not load, so it may be in one of them: "
+            f"{names}{more} (`dagyard check` says why)."
+        )
     raise RunError(
         f"No DAG with id {dag_id!r} was found under {config.dags_path}.{hint}",
         "give the DAG's id as its file writes it: `dag_id=...` in Python, `pipeline:` in a "
@@ -105,9 +123,10 @@ class OneShotRun:
         self.run_dir = self.workspace.root / "run"
         self.group: ProcessGroup | None = None
 
-    def prepare(self) -> Path:
-        """Configure and import Airflow, start the execution API, ready a fresh database."""
-        dag_file = find_dag_file(self.config, self.dag_id)
+    def prepare(self, progress: Callable[[str], None] = lambda _text: None) -> Path:
+        """Find the DAG's file, configure and import Airflow, start the execution API, ready a
+        fresh database; `progress` hears about a long step."""
+        dag_file = find_dag_file(self.config, self.dag_id, progress)
         seed_local_secrets(self.config, self.workspace)
         self.workspace.ensure()
         shutil.rmtree(self.run_dir, ignore_errors=True)
