@@ -170,6 +170,13 @@ PLANTED = {
     "data_mart/twin.py": HEAD
     + f'dag = DAG(dag_id="daily_revenue_mart", schedule=None, start_date=datetime(2024, 1, 1), '
     f"{OK_ARGS})\n",
+    # Airflow's own importer hands this DAG over twice (the module's `dag` and the with-block)
+    "data_mart/named_in_with.py": HEAD
+    + "from airflow.providers.standard.operators.empty import EmptyOperator\n\n"
+    + 'with DAG(dag_id="named_in_with", schedule=None, '
+    + f"start_date=datetime(2024, 1, 1), {OK_ARGS}) as dag:\n"
+    + "    pass\n"
+    + 'EmptyOperator(task_id="after", dag=dag)\n',
     "data_mart/airflow2.py": "from airflow.operators.bash import BashOperator\n"
     + HEAD
     + 'with DAG(dag_id="airflow2", schedule_interval="@daily", start_date=datetime(2024, 1, 1), '
@@ -327,6 +334,7 @@ def test_no_dag_and_safe_mode_skip(checked):
 def test_duplicate_dag_id(checked):
     report, _, _ = checked
     assert found(report, "data_mart/twin.py") == [("DY104", 4)]
+    assert found(report, "data_mart/named_in_with.py") == []
 
 
 def test_airflow_ruff_rules(checked):
