@@ -67,3 +67,42 @@ def test_quick_dag_ids_match_the_parsed_ones():
 
     assert sorted(quick_dag_ids(TEXT)) == sorted(Source(Path("x.py"), TEXT).static_dag_ids())
     assert quick_dag_ids('DAG(dag_id=f"x_{name}")\n@dag(dag_id="c")\ndef d():\n    pass\n') == ["c"]
+
+
+ASSETS = '''
+from airflow.sdk import DAG, asset
+
+with DAG(dag_id="plain"):
+    pass
+
+
+@asset(schedule="@daily")
+def daily_stats():
+    pass
+
+
+@asset(name="renamed_stats", schedule=None)
+async def stats_function():
+    pass
+
+
+@asset
+def bare():
+    pass
+'''
+
+
+def test_an_asset_function_is_the_home_of_the_dag_it_makes():
+    source = Source(Path("x.py"), ASSETS)
+    assert source.dag_line("plain") == 4
+    assert source.dag_line("daily_stats") == 8
+    assert source.dag_line("renamed_stats") == 13
+    assert source.dag_line("stats_function") is None
+    assert source.dag_line("bare") == 18
+
+
+def test_the_one_place_that_makes_a_dag_is_the_home_of_an_id_built_at_run_time():
+    factory = "for team in TEAMS:\n\n    @dag(dag_id=f'{team}_load')\n    def load():\n        pass\n"
+    assert Source(Path("x.py"), factory).dag_line("sales_load") == 3
+    both = factory + "\n\n@asset(schedule=None)\ndef stats():\n    pass\n"
+    assert Source(Path("x.py"), both).dag_line("sales_load") is None

@@ -98,15 +98,20 @@ class Source:
                 value = call.args[0]
             if isinstance(value, ast.Constant) and value.value == dag_id:
                 return call.lineno
-        if self.tree is not None:
-            for node in ast.walk(self.tree):
-                if isinstance(node, ast.FunctionDef) and node.name == dag_id:
-                    for decorator in node.decorator_list:
-                        if isinstance(decorator, ast.Call) and _call_name(decorator) == "dag":
-                            return decorator.lineno
-                        if _name(decorator) == "dag":
-                            return decorator.lineno
-        return calls[0].lineno if len(calls) == 1 else None
+        functions = [
+            node
+            for node in (ast.walk(self.tree) if self.tree is not None else ())
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for function in functions:
+            line = _decorator_making(function, dag_id)
+            if line is not None:
+                return line
+        # One place in the file makes a DAG: an id built at run time is made there.
+        sites = {call.lineno for call in calls} | {
+            line for line in (_decorator_making(f, None) for f in functions) if line is not None
+        }
+        return sites.pop() if len(sites) == 1 else None
 
     def dag_call(self, dag_id: str) -> ast.Call | None:
         """The call that creates DAG `dag_id`, when it can be found."""
@@ -219,6 +224,27 @@ def _name(node: ast.expr) -> str | None:
 
 def _call_name(call: ast.Call) -> str | None:
     return _name(call.func)
+
+
+# Decorators that turn a function into a DAG named after it: `@dag` and `@asset` (whose DAG
+# takes the asset's `name=` when one is given).
+_DAG_DECORATORS = {"dag", "asset"}
+
+
+def _decorator_making(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, dag_id: str | None
+) -> int | None:
+    """The line of `function`'s decorator that makes DAG `dag_id` (any DAG for None), if one
+    does."""
+    for decorator in function.decorator_list:
+        call = decorator if isinstance(decorator, ast.Call) else None
+        if (_call_name(call) if call else _name(decorator)) not in _DAG_DECORATORS:
+            continue
+        named = keyword(call, "name") if call else None
+        made = named.value if isinstance(named, ast.Constant) else function.name
+        if dag_id is None or made == dag_id:
+            return decorator.lineno
+    return None
 
 
 _PIPELINE_ID = re.compile(r"""^pipeline\s*:\s*["']?([A-Za-z0-9_.-]+)["']?\s*(?:#.*)?$""", re.M)
