@@ -6,7 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from dagyard._airflow.dag_objects import clear_open_contexts, explicit_arguments
+from dagyard._airflow.dag_objects import (
+    clear_open_contexts,
+    explicit_arguments,
+    runs_periodically,
+)
 
 
 def test_the_arguments_a_task_was_written_with_are_told_apart_from_defaults():
@@ -32,3 +36,25 @@ def test_a_dag_left_open_by_an_error_is_forgotten():
     clear_open_contexts()
     assert DagContext.get_current() is None
     assert not DagContext.autoregistered_dags
+
+
+def test_only_schedules_that_run_at_regular_times_are_periodic():
+    from datetime import timedelta
+
+    from airflow.sdk import DAG, Asset, AssetOrTimeSchedule, CronTriggerTimetable
+
+    def dag(schedule):
+        return DAG("contract_periodic", schedule=schedule, start_date=datetime(2024, 1, 1))
+
+    periodic = ["@daily", "0 * * * *", timedelta(hours=1)]
+    periodic.append(
+        AssetOrTimeSchedule(
+            timetable=CronTriggerTimetable("@daily", timezone="UTC"), assets=[Asset("a")]
+        )
+    )
+    for schedule in periodic:
+        assert runs_periodically(dag(schedule)), schedule
+    for schedule in [None, "@once", Asset("a")]:
+        assert not runs_periodically(dag(schedule)), schedule
+    continuous = DAG("contract_continuous", schedule="@continuous", max_active_runs=1)
+    assert not runs_periodically(continuous)

@@ -69,7 +69,7 @@ def test_quick_dag_ids_match_the_parsed_ones():
     assert quick_dag_ids('DAG(dag_id=f"x_{name}")\n@dag(dag_id="c")\ndef d():\n    pass\n') == ["c"]
 
 
-ASSETS = '''
+ASSETS = """
 from airflow.sdk import DAG, asset
 
 with DAG(dag_id="plain"):
@@ -89,7 +89,7 @@ async def stats_function():
 @asset
 def bare():
     pass
-'''
+"""
 
 
 def test_an_asset_function_is_the_home_of_the_dag_it_makes():
@@ -102,7 +102,9 @@ def test_an_asset_function_is_the_home_of_the_dag_it_makes():
 
 
 def test_the_one_place_that_makes_a_dag_is_the_home_of_an_id_built_at_run_time():
-    factory = "for team in TEAMS:\n\n    @dag(dag_id=f'{team}_load')\n    def load():\n        pass\n"
+    factory = (
+        "for team in TEAMS:\n\n    @dag(dag_id=f'{team}_load')\n    def load():\n        pass\n"
+    )
     assert Source(Path("x.py"), factory).dag_line("sales_load") == 3
     both = factory + "\n\n@asset(schedule=None)\ndef stats():\n    pass\n"
     assert Source(Path("x.py"), both).dag_line("sales_load") is None

@@ -142,6 +142,13 @@ PLANTED = {
             EmptyOperator(task_id="only")
         """
     ),
+    # manual and asset-triggered DAGs never catch up: no DY142
+    "data_mart/never_catches_up.py": HEAD
+    + "from airflow.sdk import Asset\n\n"
+    + 'BY_HAND = DAG(dag_id="by_hand", schedule=None, start_date=datetime(2024, 1, 1), '
+    + 'tags=["data_mart"], default_args={"owner": "a@example.com", "retries": 1})\n'
+    + 'ON_ASSET = DAG(dag_id="on_asset", schedule=[Asset("s3://lake/orders")], '
+    + 'tags=["data_mart"], default_args={"owner": "a@example.com", "retries": 1})\n',
     "data_mart/bad_schedule.py": HEAD
     + f'dag = DAG(dag_id="bad_schedule", schedule="0 25 * * *", start_date=datetime(2024, 1, 1), '
     f"{OK_ARGS})\n",
@@ -293,6 +300,7 @@ def test_stand_ins_come_from_environment_then_config_then_placeholder(checked):
 
 def test_conventions(checked):
     report, _, _ = checked
+    assert found(report, "data_mart/never_catches_up.py") == []
     assert found(report, "data_mart/conventions.py") == [
         ("DY140", 7),
         ("DY141", 7),

@@ -5,6 +5,9 @@
   "not given" look alike on the task itself).
 - The open `with DAG(...)` / task-group contexts a file left behind when it raised inside one:
   `airflow.sdk.definitions._internal.contextmanager`.
+- Whether a DAG's schedule makes runs at regular times (the only schedules catch-up applies
+  to): the core timetable's `periodic`, which the Task SDK's timetables do not carry; Airflow
+  turns one into the other with `airflow.serialization.encoders.coerce_to_core_timetable`.
 """
 
 from __future__ import annotations
@@ -27,3 +30,15 @@ def clear_open_contexts() -> None:
             stack.clear()
     DagContext.autoregistered_dags.clear()
     DagContext.current_autoregister_module_name = None
+
+
+def runs_periodically(dag: Any) -> bool:
+    """True when `dag`'s schedule makes runs at regular times (cron, a preset such as
+    `@daily`, a time delta); False for no schedule, `@once`, `@continuous` and assets alone.
+    True when it cannot tell (a custom timetable Airflow cannot translate)."""
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    try:
+        return bool(getattr(coerce_to_core_timetable(dag.timetable), "periodic", True))
+    except Exception:
+        return True

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from dagyard._airflow.dag_objects import explicit_arguments
+from dagyard._airflow.dag_objects import explicit_arguments, runs_periodically
 from dagyard.parsing import lookups, sandbox
 from dagyard.parsing.sampler import LineSampler
 from dagyard.pipelines import is_pipeline_file
@@ -63,6 +63,7 @@ class DagSummary(NamedTuple):
     default_args: tuple[str, ...] = ()
     tasks: tuple[TaskFacts, ...] = ()
     links: tuple[Link, ...] = ()
+    periodic: bool = True  # the schedule makes runs at regular times (catch-up applies)
 
     @classmethod
     def from_json(cls, data: dict) -> DagSummary:
@@ -156,6 +157,7 @@ def _dag_facts(dag) -> dict:  # pragma: no cover - runs in the child
         "tags": sorted(str(tag) for tag in (dag.tags or ())),
         "catchup": getattr(dag, "catchup", None),
         "schedule": None if schedule is None else str(schedule),
+        "periodic": runs_periodically(dag),
         "start_date": start_date.isoformat() if start_date else None,
         "default_args": sorted(str(key) for key in (dag.default_args or {})),
         "tasks": [_task_facts(task) for task in dag.tasks],
