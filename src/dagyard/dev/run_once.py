@@ -33,6 +33,8 @@ from dagyard.workspace import Workspace, seed_local_secrets
 FINAL_TASK_STATES = {"success", "failed", "skipped", "upstream_failed", "removed"}
 # States shown as they are reached: the final ones, and those a run can wait in for long.
 SHOWN_TASK_STATES = FINAL_TASK_STATES | {"running", "up_for_retry"}
+# States a task reaches only by running (a skipped task never ran).
+RAN_TASK_STATES = {"success", "failed", "up_for_retry"}
 _DAG_ID_LITERAL = re.compile(r"""dag_id\s*=\s*["']([^"']+)["']|DAG\(\s*["']([^"']+)["']""")
 
 
@@ -276,7 +278,7 @@ class OneShotRun:
         session = self._session
         executor = ExecutorLoader.get_default_executor()
         executor.start()
-        seen: dict[tuple[str, int], str] = {}
+        seen: dict[tuple[str, int], tuple[str, int]] = {}
         try:
             while dag_run.state == DagRunState.RUNNING:
                 session.expire_all()
@@ -312,7 +314,11 @@ class OneShotRun:
         tasks = self._report_changes(dag_run, seen)
         return str(dag_run.state), tasks
 
-    def _report_changes(self, dag_run: Any, seen: dict[tuple[str, int], str]) -> list[TaskOutcome]:
+    def _report_changes(
+        self, dag_run: Any, seen: dict[tuple[str, int], tuple[str, int]]
+    ) -> list[TaskOutcome]:
+        """Tell `on_event` each state a task instance reached since the last look (`seen`:
+        the last state and try shown per task instance); return every task's outcome."""
         outcomes = []
         for ti in sorted(
             dag_run.get_task_instances(session=self._session),
@@ -335,9 +341,13 @@ class OneShotRun:
             )
             outcomes.append(outcome)
             key = (ti.task_id, ti.map_index)
-            if seen.get(key) != state and state in SHOWN_TASK_STATES:
-                seen[key] = state
-                self.on_event(state, outcome)
+            if seen.get(key) == (state, ti.try_number) or state not in SHOWN_TASK_STATES:
+                continue
+            if state in RAN_TASK_STATES and seen.get(key) != ("running", ti.try_number):
+                # the try started and ended between two looks: it still ran
+                self.on_event("running", outcome._replace(state="running", next_try=None))
+            seen[key] = (state, ti.try_number)
+            self.on_event(state, outcome)
         return outcomes
 
     def _next_try(self, ti: Any) -> datetime | None:
