@@ -185,9 +185,16 @@ def markers(messages: list[dict]) -> list[tuple[str, int]]:
     ]
 
 
-def start_airflow(tmp: Path, backend: str) -> tuple[Airflow, str | None]:
-    """Start `dagyard dev` on a fresh repo copy, on SQLite or a new PostgreSQL database."""
+def start_airflow(
+    tmp: Path, backend: str, airflow_settings: dict[str, str] | None = None
+) -> tuple[Airflow, str | None]:
+    """Start `dagyard dev` on a fresh repo copy, on SQLite or a new PostgreSQL database;
+    `airflow_settings` go into the repo's `[dev.env]` (e.g. `AIRFLOW__SECTION__KEY`)."""
     repo = copy_example_repo(tmp / "dag-repo")
+    if airflow_settings:
+        lines = "".join(f'{key} = "{value}"\n' for key, value in airflow_settings.items())
+        with (repo / "dagyard.toml").open("a") as toml:
+            toml.write(f"\n[dev.env]\n{lines}")
     (repo / "dags" / "_development" / "always_fails.py").write_text(FAILING_DAG)
     if backend == "postgresql":
         name = f"dagyard_alerts_{uuid.uuid4().hex[:10]}"
