@@ -151,6 +151,19 @@ def test_an_old_name_airflow3_still_imports_as_an_alias_is_not_reported_missing(
     assert done.stdout.strip() == "['Airflow 3 has no `no_such_helper` in `airflow.utils`']"
 
 
+def test_a_missing_provider_a_removed_name_and_the_internal_api_each_get_their_own_advice():
+    code = (
+        "from airflow.providers.no_such_cloud.hooks.store import StoreHook\n"
+        "from airflow.models import SlaMiss\n"
+        "from airflow.api.common.experimental.trigger_dag import trigger_dag\n"
+    )
+    by_line = {f.line: f for f in migrate_python(code, Path("d.py")).findings if f.code == "DYM06"}
+    assert "provider package apache-airflow-providers-no-such-cloud" in by_line[1].message
+    assert "`dagyard deps add apache-airflow-providers-no-such-cloud`" in by_line[1].hint
+    assert "deadline alert" in by_line[2].hint
+    assert "TriggerDagRunOperator" in by_line[3].hint and "/api/v2/dags/" in by_line[3].hint
+
+
 def test_template_files_are_rewritten_and_removed_variables_reported():
     result = migrate_template("echo {{ execution_date }}\necho {{ prev_ds }}\n", Path("x.sh"))
     assert result.after.startswith("echo {{ logical_date }}")

@@ -16,6 +16,12 @@ from pathlib import Path
 
 from dagyard.migrate.findings import Finding
 
+# Names Airflow 3 removed together with what they served, and what takes their place.
+REMOVED_NAMES = {
+    "SlaMiss": "SLAs and their table are gone in Airflow 3: for a late-run alert give the DAG a "
+    "deadline alert (`deadline=DeadlineAlert(...)`), and drop the code that read SLA misses.",
+}
+
 
 def missing_airflow_imports(code: str) -> list[Finding]:
     """A finding for every `from airflow… import name` that Airflow 3 cannot satisfy."""
@@ -33,6 +39,27 @@ def missing_airflow_imports(code: str) -> list[Finding]:
 
 
 def _finding(module: str, name: str, line: int) -> Finding:
+    provider = _missing_provider(module)
+    if provider is not None:
+        return Finding(
+            "DYM06",
+            line,
+            f"`{module}` comes from the provider package {provider}, which this repository "
+            "does not install",
+            f"`dagyard deps add {provider}` declares it, locks it and installs it here (CI and "
+            "the image get it too).",
+        )
+    if module.startswith("airflow.api.common"):
+        hint = (
+            "task code cannot call Airflow's internal API in Airflow 3 (it reaches the metadata "
+            "database directly): trigger a DAG with TriggerDagRunOperator, or call the REST API "
+            "(POST /api/v2/dags/{dag_id}/dagRuns)."
+        )
+        return Finding("DYM06", line, f"Airflow 3 has no `{name}` in `{module}`", hint)
+    if name in REMOVED_NAMES:
+        return Finding(
+            "DYM06", line, f"Airflow 3 has no `{name}` in `{module}`", REMOVED_NAMES[name]
+        )
     homes = defined_in(name)
     if homes:
         hint = f"import it from {' or '.join(homes[:3])} instead."
@@ -42,6 +69,17 @@ def _finding(module: str, name: str, line: int) -> Finding:
             "repository or rewrite the code that uses it."
         )
     return Finding("DYM06", line, f"Airflow 3 has no `{name}` in `{module}`", hint)
+
+
+def _missing_provider(module: str) -> str | None:
+    """The provider package of `module` (`airflow.providers.amazon.aws.hooks.s3` ->
+    `apache-airflow-providers-amazon`) when that package is not installed, else None."""
+    parts = module.split(".")
+    if len(parts) < 3 or parts[:2] != ["airflow", "providers"]:
+        return None
+    if importlib.util.find_spec(f"airflow.providers.{parts[2]}") is not None:
+        return None
+    return f"apache-airflow-providers-{parts[2].replace('_', '-')}"
 
 
 @cache
