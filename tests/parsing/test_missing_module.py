@@ -19,6 +19,11 @@ from dagyard.parsing.missing_module import (
             "google.cloud.bigquery",
         ),
         ("ModuleNotFoundError: No module named 'airflow.operators.bash'", None),
+        (
+            "ModuleNotFoundError: No module named 'airflow.providers.amazon'",
+            "airflow.providers.amazon",
+        ),
+        ("ModuleNotFoundError: No module named 'airflow.providers.standard.operators.x'", None),
         ("NameError: name 'x' is not defined", None),
     ],
 )
@@ -37,6 +42,7 @@ def test_the_missing_module_is_read_from_the_error(text, module):
         ("googleapiclient.discovery", "google-api-python-client"),
         ("google.oauth2.service_account", "google-auth"),
         ("opensearchpy", "opensearch-py"),
+        ("airflow.providers.microsoft_azure", "apache-airflow-providers-microsoft-azure"),
     ],
 )
 def test_the_package_is_named_as_the_index_names_it(module, package):

@@ -56,6 +56,8 @@ def test_import_error_hints_name_the_next_step():
     assert "`dagyard deps add pandas`" in hint_for("ModuleNotFoundError: No module named 'pandas'")
     assert "`dagyard deps add pyyaml`" in hint_for("ModuleNotFoundError: No module named 'yaml'")
     assert "Airflow 3" in hint_for("ModuleNotFoundError: No module named 'airflow.operators.bash'")
+    provider = hint_for("ModuleNotFoundError: No module named 'airflow.providers.amazon'")
+    assert "`dagyard deps add apache-airflow-providers-amazon`" in provider
     assert "syntax" in hint_for("SyntaxError: invalid syntax")
     unregistered = (
         "airflow.exceptions.SerializationError: Failed to serialize DAG 'w': Timetable class "

@@ -44,12 +44,16 @@ _GOOGLE_PACKAGES = {"auth": "google-auth", "oauth2": "google-auth", "protobuf": 
 
 
 def missing_module(text: str) -> str | None:
-    """The module a `ModuleNotFoundError` in `text` names (None: no such error, or Airflow's)."""
+    """The module a `ModuleNotFoundError` in `text` names (None: no such error, or a moved
+    Airflow import); `airflow.providers.x` itself names a provider package not installed."""
     found = _MISSING.findall(text)
     if not found:
         return None
     module = found[-1]
-    if module.split(".")[0] == "airflow":
+    parts = module.split(".")
+    if parts[:2] == ["airflow", "providers"] and len(parts) == 3:
+        return module  # a provider package that is not installed
+    if parts[0] == "airflow":
         return None  # a moved Airflow import, not a missing package
     return module
 
@@ -58,6 +62,8 @@ def package_for(module: str) -> str:
     """The package that most likely provides `module` (`google.cloud.bigquery` ->
     `google-cloud-bigquery`, `yaml` -> `pyyaml`)."""
     parts = module.split(".")
+    if parts[:2] == ["airflow", "providers"] and len(parts) >= 3:
+        return f"apache-airflow-providers-{parts[2].replace('_', '-')}"
     if parts[0] == "google" and len(parts) >= 3 and parts[1] == "cloud":
         return f"google-cloud-{parts[2].replace('_', '-')}"
     if parts[0] == "google" and len(parts) >= 2 and parts[1] in _GOOGLE_PACKAGES:

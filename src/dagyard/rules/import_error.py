@@ -46,15 +46,16 @@ def specific_hint(message: str) -> str | None:
             "or read the value at run time with a template or a connection"
         )
     if message.startswith(("ModuleNotFoundError", "ImportError")):
+        missing_package = deps_add_hint(message)
+        if missing_package:
+            return missing_package
         if "airflow" in message:
             return (
                 "this import does not exist in Airflow 3; `dagyard migrate FILE` shows where the "
                 "name went (e.g. airflow.providers.standard.operators.bash, airflow.sdk) and "
                 "`--write` changes the file"
             )
-        return deps_add_hint(message) or (
-            "add the missing package with `dagyard deps add PACKAGE`, or fix the module name"
-        )
+        return "add the missing package with `dagyard deps add PACKAGE`, or fix the module name"
     if message.startswith("SyntaxError") or message.startswith("IndentationError"):
         return (
             "the syntax is broken on this line or just before it: look for an unclosed "
