@@ -94,3 +94,18 @@ def test_dev_is_ready_despite_a_helper_and_an_ignored_dag_file(repo):
         assert "✔ 1 DAG(s) from dags/_development: real" in dev.text()
     finally:
         dev.stop()
+
+
+def test_a_folder_whose_files_all_fail_says_so_instead_of_listing_no_dag(tmp_path):
+    root = tmp_path / "repo"
+    folder = root / "dags" / "_development"
+    folder.mkdir(parents=True)
+    (root / "dagyard.toml").write_text('[owners]\nemail_domains = ["example.com"]\n')
+    (folder / "broken.py").write_text("from airflow.sdk import DAG\n\nraise ValueError('no')\n")
+    dev = start_dev(root)
+    try:
+        out = dev.text()
+        assert "! no DAG yet in dags/_development: 1 file(s) there do not load (below)" in out
+        assert "✗ dags/_development/broken.py:3: ValueError: no" in out
+    finally:
+        dev.stop()

@@ -120,10 +120,17 @@ def dev_command(
 def _print_ready(session: DevSession, dags: list[dict], seconds: float) -> None:
     root = session.config.root
     folders = ", ".join(relative(b.path, root) for b in session.bundles)
-    names = ", ".join(sorted(d["dag_id"] for d in dags)) or "none yet"
-    console.print(f"[green]✔[/] {len(dags)} DAG(s) from {folders}: {names}")
     assert session.api is not None
-    _print_import_errors(session, session.api.import_errors())
+    errors = session.api.import_errors()
+    names = ", ".join(sorted(d["dag_id"] for d in dags))
+    if dags:
+        console.print(f"[green]✔[/] {len(dags)} DAG(s) from {folders}: {names}")
+    else:
+        why = (
+            f"{len(errors)} file(s) there do not load (below)" if errors else "add a DAG file there"
+        )
+        console.print(f"[yellow]![/] no DAG yet in {folders}: {why}")
+    _print_import_errors(session, errors)
     console.print(
         f"[bold green]Airflow is ready in {seconds:.1f} s[/] → [bold]{session.url}[/]  "
         "(no login needed on this laptop) · edit files in "
