@@ -38,7 +38,19 @@ def runs_periodically(dag: Any) -> bool:
     True when it cannot tell (a custom timetable Airflow cannot translate)."""
     from airflow.serialization.encoders import coerce_to_core_timetable
 
+    kind = type(dag.timetable)
+    if kind in _PERIODIC_BY_KIND:
+        return _PERIODIC_BY_KIND[kind]
     try:
-        return bool(getattr(coerce_to_core_timetable(dag.timetable), "periodic", True))
+        core = coerce_to_core_timetable(dag.timetable)
     except Exception:
         return True
+    periodic = bool(getattr(core, "periodic", True))
+    if "periodic" not in vars(core):  # a class attribute: the same for every timetable of a kind
+        _PERIODIC_BY_KIND[kind] = periodic
+    return periodic
+
+
+# What `runs_periodically` found for each kind of timetable whose answer never varies (translating
+# a timetable parses its cron expression: a check asks for hundreds of DAGs).
+_PERIODIC_BY_KIND: dict[type, bool] = {}
