@@ -3,8 +3,8 @@
 
 The files are loaded as `dagyard check` loads them (`runtime.prepare`, then forks), inside one
 forked child, so the caller's process never imports Airflow with the check's settings. The
-files most like the id (its file name, its words in the text) are loaded first, a few at a
-time, and the search stops at the first file that defines the DAG.
+files most like the id (its file name, its words in the text) are loaded first; only when none
+of them defines the DAG are the others loaded, all together.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import NamedTuple
 from dagyard.config import Config
 from dagyard.parsing.child_process import Child, collect, fork_piped, write_all
 
-BATCH = 8
+# The likeliest files are loaded first, on their own; the rest together, as a check does.
+FIRST = 8
 
 
 class DagSearch(NamedTuple):
@@ -66,13 +67,8 @@ def _search(config: Config, dag_id: str, write_fd: int) -> None:  # pragma: no c
     found, ids, failed = None, [], []
     try:
         files = likeliest_first(dag_discovery.parsed_files(config.dags_path), dag_id)
-        for start in range(0, len(files), BATCH):
-            results = pool.load_many(
-                files[start : start + BATCH],
-                jobs=config.check.jobs,
-                project_root=config.root,
-                isolation="file",
-            )
+        for batch in (files[:FIRST], files[FIRST:]):
+            results = pool.load_many(batch, jobs=config.check.jobs, project_root=config.root)
             for result in results:
                 ids += [dag.dag_id for dag in result.dags]
                 failed += [result.path] if result.errors else []
