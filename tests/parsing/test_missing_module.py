@@ -42,6 +42,8 @@ def test_the_missing_module_is_read_from_the_error(text, module):
         ("googleapiclient.discovery", "google-api-python-client"),
         ("google.oauth2.service_account", "google-auth"),
         ("opensearchpy", "opensearch-py"),
+        ("dagfactory", "dag-factory"),
+        ("cosmos.profiles", "astronomer-cosmos"),
         ("airflow.providers.microsoft_azure", "apache-airflow-providers-microsoft-azure"),
     ],
 )

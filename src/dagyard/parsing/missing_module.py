@@ -36,6 +36,14 @@ _PACKAGES = {
     "jose": "python-jose",
     "ldap": "python-ldap",
     "dns": "dnspython",
+    "dagfactory": "dag-factory",
+    "cosmos": "astronomer-cosmos",
+    "dbt": "dbt-core",
+    "skimage": "scikit-image",
+    "fitz": "pymupdf",
+    "bson": "pymongo",
+    "zmq": "pyzmq",
+    "serial": "pyserial",
     "MySQLdb": "mysqlclient",
 }
 
