@@ -271,6 +271,41 @@ def test_watch_rechecks_a_saved_file(dag_repo):
         process.wait(timeout=20)
 
 
+def test_watch_rechecks_the_dag_file_that_reads_a_saved_config(dag_repo):
+    folder = dag_repo / "dags" / "data_mart"
+    loader = folder / "team_loads.py"
+    loader.write_text(
+        "from pathlib import Path\n\nimport yaml\n\n"
+        + GOOD.replace('dag_id="{dag_id}"', 'dag_id=f"{{team}}_load"')
+        .replace(
+            "with DAG(",
+            "for team in yaml.safe_load((Path(__file__).parent / 'teams.yml')"
+            ".read_text())['teams']:\n  with DAG(",
+        )
+        .replace("\n    EmptyOperator", "\n      EmptyOperator")
+        .format(owner="a@example.com")
+    )
+    config = folder / "teams.yml"
+    config.write_text("teams: [sales]\n")
+    process = subprocess.Popen(
+        [DAGYARD, "check", "--watch", "--format", "json", str(loader)],
+        cwd=dag_repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        first = json.loads(read_line(process, 120))
+        assert first["findings"] == [], first["findings"]
+        time.sleep(0.5)
+        config.write_text("teams: [sales, stock]\nowner: nobody\n")
+        second = json.loads(read_line(process, 60))
+        assert second["summary"]["checked"] == ["dags/data_mart/team_loads.py"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def read_until(process: subprocess.Popen, needle: str, timeout: float) -> str:
     """Lines of `dagyard check --watch` text output up to the first one holding `needle`."""
     seen: list[str] = []

@@ -110,6 +110,12 @@ class DagFileWatcher:
         targets: dict[Path, Change] = {}
         for change, raw in changes:
             path = Path(raw)
+            if saved_files.is_data_file(path):
+                if path.is_file() and path.is_relative_to(self.dags_folder):
+                    # a config or SQL file: the DAG files that read it build differently now
+                    for file in saved_files.readers_of(path, self._parsed_files()):
+                        targets.setdefault(file, Change.modified)
+                continue
             if not saved_files.is_dag_source(path):
                 continue
             if self._bundle_of(path):

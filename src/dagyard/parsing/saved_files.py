@@ -3,6 +3,9 @@
 A file watcher (`watchfiles`) sees only the saves made once it runs. Both watchers
 (`dagyard dev` and `dagyard check --watch`) report first and watch after, so a save made in
 between is found here, from file times, and handled with the watcher's first batch.
+
+A DAG file may build its DAGs from a file it reads (a YAML config for dag-factory, a SQL or
+JSON file): a saved data file counts as a save of the DAG files that name it.
 """
 
 from __future__ import annotations
@@ -44,3 +47,25 @@ def _written_at(path: Path) -> int:
         return path.stat().st_mtime_ns
     except OSError:  # deleted meanwhile
         return -1
+
+
+def readers_of(data_file: Path, dag_files: Iterable[Path]) -> list[Path]:
+    """The DAG files among `dag_files` that name `data_file` (its file name in their text):
+    the ones to load again when it is saved."""
+    name = data_file.name.encode()
+    return [path for path in dag_files if name in _bytes(path)]
+
+
+def is_data_file(path: str | Path) -> bool:
+    """True for a saved file a DAG file may read: not a DAG source, not hidden, not an editor's
+    or Python's own scratch file."""
+    path = Path(path)
+    scratch = path.name.startswith((".", "#")) or path.name.endswith(("~", ".swp", ".tmp"))
+    return not (is_dag_source(path) or scratch or "__pycache__" in path.parts)
+
+
+def _bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
