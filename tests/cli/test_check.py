@@ -248,16 +248,22 @@ def read_line(process: subprocess.Popen, timeout: float) -> str:
     return process.stdout.readline()
 
 
-def test_watch_rechecks_a_saved_file(dag_repo):
-    target = dag_repo / "dags" / "data_mart" / "watched.py"
-    target.write_text(GOOD.format(dag_id="watched", owner="a@example.com"))
-    process = subprocess.Popen(
-        [DAGYARD, "check", "--watch", "--format", "json", str(target)],
-        cwd=dag_repo,
+def start_watch(repo: Path, target: Path, output_format: str = "json") -> subprocess.Popen:
+    """`dagyard check --watch TARGET` in `repo`, its output on a pipe."""
+    return subprocess.Popen(
+        [DAGYARD, "check", "--watch", "--format", output_format, str(target)],
+        cwd=repo,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env={**os.environ, "COLUMNS": "300"},
     )
+
+
+def test_watch_rechecks_a_saved_file(dag_repo):
+    target = dag_repo / "dags" / "data_mart" / "watched.py"
+    target.write_text(GOOD.format(dag_id="watched", owner="a@example.com"))
+    process = start_watch(dag_repo, target)
     try:
         first = json.loads(read_line(process, 120))
         assert first["findings"] == []
@@ -271,29 +277,34 @@ def test_watch_rechecks_a_saved_file(dag_repo):
         process.wait(timeout=20)
 
 
+TEAM_LOADS = """\
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+for team in yaml.safe_load((Path(__file__).parent / "teams.yml").read_text())["teams"]:
+    with DAG(
+        dag_id=f"{team}_load",
+        schedule="@daily",
+        start_date=datetime(2024, 1, 1),
+        catchup=False,
+        tags=["data_mart"],
+        default_args={"owner": "a@example.com", "retries": 1},
+    ):
+        EmptyOperator(task_id="only")
+"""
+
+
 def test_watch_rechecks_the_dag_file_that_reads_a_saved_config(dag_repo):
     folder = dag_repo / "dags" / "data_mart"
     loader = folder / "team_loads.py"
-    loader.write_text(
-        "from pathlib import Path\n\nimport yaml\n\n"
-        + GOOD.replace('dag_id="{dag_id}"', 'dag_id=f"{{team}}_load"')
-        .replace(
-            "with DAG(",
-            "for team in yaml.safe_load((Path(__file__).parent / 'teams.yml')"
-            ".read_text())['teams']:\n  with DAG(",
-        )
-        .replace("\n    EmptyOperator", "\n      EmptyOperator")
-        .format(owner="a@example.com")
-    )
+    loader.write_text(TEAM_LOADS)
     config = folder / "teams.yml"
     config.write_text("teams: [sales]\n")
-    process = subprocess.Popen(
-        [DAGYARD, "check", "--watch", "--format", "json", str(loader)],
-        cwd=dag_repo,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    process = start_watch(dag_repo, loader)
     try:
         first = json.loads(read_line(process, 120))
         assert first["findings"] == [], first["findings"]
@@ -325,14 +336,7 @@ def test_watch_follows_a_saved_airflowignore(dag_repo):
     shown.write_text(GOOD.format(dag_id="shown", owner="a@example.com"))
     ignore = folder / ".airflowignore"
     ignore.write_text("hidden.py\n")
-    process = subprocess.Popen(
-        [DAGYARD, "check", "--watch", str(shown)],
-        cwd=dag_repo,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "COLUMNS": "300"},
-    )
+    process = start_watch(dag_repo, shown, "text")
     try:
         read_until(process, "watching for saves", 120)
         time.sleep(0.5)

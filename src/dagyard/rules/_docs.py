@@ -32,7 +32,8 @@ file costs about 40 ms of CPU on a 2-core machine, three times the loading itsel
   the merge base with the default branch, plus the DAG files importing changed modules),
   `dagyard check --staged` (pre-commit), `dagyard check --watch` (re-check on save; a saved
   `.airflowignore` re-checks the files it now lets Airflow parse and names the ones it now
-  hides; a saved data file, such as a YAML config, re-checks the DAG files that name it). The last line says how many files Airflow would parse and how many were checked.
+  hides; a saved data file, such as a YAML config, re-checks the DAG files that name it). The
+  last line says how many files Airflow would parse and how many were checked.
 - **Output**: `--format text` (default), `json`, `github` (workflow annotations), `sarif`;
   `--output FILE` writes it to a file.
 - **Exit codes**: 0 no finding at error severity; 1 at least one; 2 usage or configuration
