@@ -98,20 +98,22 @@ class Source:
                 value = call.args[0]
             if isinstance(value, ast.Constant) and value.value == dag_id:
                 return call.lineno
-        functions = [
+        for line, made in self._dag_decorators:
+            if made == dag_id:
+                return line
+        # One place in the file makes a DAG: an id built at run time is made there.
+        sites = {call.lineno for call in calls} | {line for line, _ in self._dag_decorators}
+        return sites.pop() if len(sites) == 1 else None
+
+    @cached_property
+    def _dag_decorators(self) -> list[tuple[int, str]]:
+        """(line, DAG id) of every decorator that turns a function into a DAG."""
+        functions = (
             node
             for node in (ast.walk(self.tree) if self.tree is not None else ())
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        ]
-        for function in functions:
-            line = _decorator_making(function, dag_id)
-            if line is not None:
-                return line
-        # One place in the file makes a DAG: an id built at run time is made there.
-        sites = {call.lineno for call in calls} | {
-            line for line in (_decorator_making(f, None) for f in functions) if line is not None
-        }
-        return sites.pop() if len(sites) == 1 else None
+        )
+        return [made for function in functions for made in _dags_made_by(function)]
 
     def dag_call(self, dag_id: str) -> ast.Call | None:
         """The call that creates DAG `dag_id`, when it can be found."""
@@ -231,20 +233,17 @@ def _call_name(call: ast.Call) -> str | None:
 _DAG_DECORATORS = {"dag", "asset"}
 
 
-def _decorator_making(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, dag_id: str | None
-) -> int | None:
-    """The line of `function`'s decorator that makes DAG `dag_id` (any DAG for None), if one
-    does."""
+def _dags_made_by(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[int, str]]:
+    """(line, DAG id) of each of `function`'s decorators that makes a DAG of it."""
+    made = []
     for decorator in function.decorator_list:
         call = decorator if isinstance(decorator, ast.Call) else None
         if (_call_name(call) if call else _name(decorator)) not in _DAG_DECORATORS:
             continue
         named = keyword(call, "name") if call else None
-        made = named.value if isinstance(named, ast.Constant) else function.name
-        if dag_id is None or made == dag_id:
-            return decorator.lineno
-    return None
+        dag_id = named.value if isinstance(named, ast.Constant) else function.name
+        made.append((decorator.lineno, dag_id))
+    return made
 
 
 _PIPELINE_ID = re.compile(r"""^pipeline\s*:\s*["']?([A-Za-z0-9_.-]+)["']?\s*(?:#.*)?$""", re.M)
