@@ -99,8 +99,9 @@ def load_in_this_process(path: Path, extra=None) -> dict:  # pragma: no cover - 
                 bag = DagBag(dag_folder=str(path), collect_dags=False)
                 dags = bag.process_file(str(path), only_if_updated=False, safe_mode=False)
                 # Airflow's importer can hand the same DAG over twice (the module's `dag` and the
-                # `with DAG(...) as dag:` block it registered); its bag keeps one.
-                unique = list({id(dag): dag for dag in dags}.values())
+                # `with DAG(...) as dag:` block it registered); its bag keeps one. It collects
+                # them in a set: sorting by id gives every caller the same order.
+                unique = sorted({id(dag): dag for dag in dags}.values(), key=lambda d: d.dag_id)
                 result["dags"] = [_dag_facts(d) for d in unique]
                 result["errors"] = list(bag.import_errors.values())
             result["parse_seconds"] = time.perf_counter() - started
