@@ -265,7 +265,7 @@ def _watch(checker, output_format: str, verbose: bool, saved_since: int) -> None
     """
     from watchfiles import Change, watch
 
-    from dagyard.parsing.saved_files import is_dag_source, is_data_file, readers_of
+    from dagyard.parsing.saved_files import is_dag_source, readers_of
     from dagyard.parsing.saved_files import saved_since as saved_between
 
     config = checker.config
@@ -283,9 +283,7 @@ def _watch(checker, output_format: str, verbose: bool, saved_since: int) -> None
             if not caught_up:
                 caught_up = True
                 saved |= set(saved_between(roots, saved_since))
-            data = [Path(raw) for _, raw in changes if is_data_file(raw) and Path(raw).is_file()]
-            for data_file in data:
-                saved |= set(readers_of(data_file, checker.dag_files()))
+            saved |= set(readers_of((raw for _, raw in changes), checker.dag_files))
             ignores = [Path(raw) for _, raw in changes if Path(raw).name == IGNORE_FILE]
             if ignores:
                 saved |= _after_ignore_files_changed(checker, ignores, output_format)

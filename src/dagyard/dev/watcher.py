@@ -107,15 +107,14 @@ class DagFileWatcher:
 
     def handle(self, changes: Iterable[tuple[Change, str]]) -> list[FileEvent]:
         """Process one batch of changes from `watchfiles`; return what was reported."""
+        changes = list(changes)
         targets: dict[Path, Change] = {}
+        # a config or SQL file: the DAG files that read it build differently now
+        in_dags = [raw for _, raw in changes if Path(raw).is_relative_to(self.dags_folder)]
+        for file in saved_files.readers_of(in_dags, self._parsed_files):
+            targets[file] = Change.modified
         for change, raw in changes:
             path = Path(raw)
-            if saved_files.is_data_file(path):
-                if path.is_file() and path.is_relative_to(self.dags_folder):
-                    # a config or SQL file: the DAG files that read it build differently now
-                    for file in saved_files.readers_of(path, self._parsed_files()):
-                        targets.setdefault(file, Change.modified)
-                continue
             if not saved_files.is_dag_source(path):
                 continue
             if self._bundle_of(path):

@@ -10,7 +10,7 @@ JSON file): a saved data file counts as a save of the DAG files that name it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from dagyard.pipelines import is_pipeline_file
@@ -49,11 +49,14 @@ def _written_at(path: Path) -> int:
         return -1
 
 
-def readers_of(data_file: Path, dag_files: Iterable[Path]) -> list[Path]:
-    """The DAG files among `dag_files` that name `data_file` (its file name in their text):
-    the ones to load again when it is saved."""
-    name = data_file.name.encode()
-    return [path for path in dag_files if name in _bytes(path)]
+def readers_of(saved: Iterable[str | Path], dag_files: Callable[[], Iterable[Path]]) -> list[Path]:
+    """The DAG files (from `dag_files()`) that name one of the data files among `saved` (its
+    file name in their text): the ones to load again. Nothing is listed or read unless a data
+    file was saved, and then each DAG file is read once."""
+    names = {Path(p).name.encode() for p in saved if is_data_file(p) and Path(p).is_file()}
+    if not names:
+        return []
+    return [path for path in dag_files() if any(name in _bytes(path) for name in names)]
 
 
 def is_data_file(path: str | Path) -> bool:
