@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from dagyard.migrate.findings import Finding
+from dagyard.parsing.missing_module import install_hint, package_for
 
 # Names Airflow 3 removed together with what they served, and what takes their place.
 REMOVED_NAMES = {
@@ -44,10 +45,9 @@ def _finding(module: str, name: str, line: int) -> Finding:
         return Finding(
             "DYM06",
             line,
-            f"`{module}` comes from the provider package {provider}, which this repository "
-            "does not install",
-            f"`dagyard deps add {provider}` declares it, locks it and installs it here (CI and "
-            "the image get it too).",
+            f"`{module}` comes from the provider package {package_for(provider)}, which this "
+            "repository does not install",
+            install_hint([provider]) + ".",
         )
     if module.startswith("airflow.api.common"):
         hint = (
@@ -55,13 +55,9 @@ def _finding(module: str, name: str, line: int) -> Finding:
             "database directly): trigger a DAG with TriggerDagRunOperator, or call the REST API "
             "(POST /api/v2/dags/{dag_id}/dagRuns)."
         )
-        return Finding("DYM06", line, f"Airflow 3 has no `{name}` in `{module}`", hint)
-    if name in REMOVED_NAMES:
-        return Finding(
-            "DYM06", line, f"Airflow 3 has no `{name}` in `{module}`", REMOVED_NAMES[name]
-        )
-    homes = defined_in(name)
-    if homes:
+    elif name in REMOVED_NAMES:
+        hint = REMOVED_NAMES[name]
+    elif homes := defined_in(name):
         hint = f"import it from {' or '.join(homes[:3])} instead."
     else:
         hint = (
@@ -72,14 +68,13 @@ def _finding(module: str, name: str, line: int) -> Finding:
 
 
 def _missing_provider(module: str) -> str | None:
-    """The provider package of `module` (`airflow.providers.amazon.aws.hooks.s3` ->
-    `apache-airflow-providers-amazon`) when that package is not installed, else None."""
+    """The provider module of `module` (`airflow.providers.amazon.aws.hooks.s3` ->
+    `airflow.providers.amazon`) when that provider is not installed, else None."""
     parts = module.split(".")
     if len(parts) < 3 or parts[:2] != ["airflow", "providers"]:
         return None
-    if importlib.util.find_spec(f"airflow.providers.{parts[2]}") is not None:
-        return None
-    return f"apache-airflow-providers-{parts[2].replace('_', '-')}"
+    provider = ".".join(parts[:3])
+    return None if importlib.util.find_spec(provider) is not None else provider
 
 
 @cache

@@ -88,8 +88,11 @@ def deps_add_hint_for_all(texts: list[str]) -> str | None:
     """One fix for every missing package named in `texts` (`dagyard deps add a b c`), or None
     when they name none."""
     modules = list(dict.fromkeys(m for m in map(missing_module, texts) if m))
-    if not modules:
-        return None
+    return install_hint(modules) if modules else None
+
+
+def install_hint(modules: list[str]) -> str:
+    """The `dagyard deps add` that installs the packages of `modules` (at least one)."""
     packages = " ".join(dict.fromkeys(map(package_for, modules)))
     if len(modules) == 1:
         return (
