@@ -73,11 +73,12 @@ def find_dag_file(
     for pipeline in sorted(config.dags_path.rglob("*.pipeline.y*ml")):
         if dag_id in quick_pipeline_ids(_text(pipeline)):
             return pipeline
-    files = sorted(config.dags_path.rglob("*.py"))
-    quoted = [f for f in files if f'"{dag_id}"' in _text(f) or f"'{dag_id}'" in _text(f)]
+    texts = {path: _text(path) for path in sorted(config.dags_path.rglob("*.py"))}
+    quoted = [f for f, text in texts.items() if f'"{dag_id}"' in text or f"'{dag_id}'" in text]
     if quoted:
         return quoted[0]
-    decorated = [f for f in files if re.search(rf"def {re.escape(dag_id)}\s*\(", _text(f))]
+    function = re.compile(rf"def {re.escape(dag_id)}\s*\(")
+    decorated = [f for f, text in texts.items() if function.search(text)]
     if decorated:
         return decorated[0]
     # An id no file writes out (an f-string, a factory, the file's name): load the files.
@@ -86,7 +87,11 @@ def find_dag_file(
     if search.file is not None:
         return search.file
     known = sorted(
-        {m.group(1) or m.group(2) for f in files for m in _DAG_ID_LITERAL.finditer(_text(f))}
+        {
+            m.group(1) or m.group(2)
+            for text in texts.values()
+            for m in _DAG_ID_LITERAL.finditer(text)
+        }
         | set(search.seen_ids)
     )
     import difflib
