@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+IGNORE_FILE = ".airflowignore"
+"""The file that excludes paths from a DAGs folder, in each folder it applies to."""
+
 
 class Listing(NamedTuple):
     """A DAGs folder as Airflow sees it.
@@ -48,7 +51,7 @@ def listed_files(folder: Path) -> list[Path]:
     from airflow.configuration import conf
 
     syntax = conf.get("core", "DAG_IGNORE_FILE_SYNTAX", fallback="glob")
-    found = find_path_from_directory(folder, ".airflowignore", syntax)
+    found = find_path_from_directory(folder, IGNORE_FILE, syntax)
     return sorted(Path(name).resolve() for name in found)
 
 

@@ -17,6 +17,8 @@ from airflow._shared.module_loading.file_discovery import find_path_from_directo
 from airflow.configuration import conf
 from airflow.dag_processing.importers import AbstractDagImporter, get_importer_registry
 
+from dagyard._airflow.dag_discovery import IGNORE_FILE
+
 Lister = Callable[[Path], list[str]]
 
 
@@ -25,7 +27,7 @@ def files_airflow_walks(directory: str | Path, keep: Callable[[str], bool]) -> l
     syntax = conf.get_mandatory_value("core", "DAG_IGNORE_FILE_SYNTAX", fallback="glob")
     return sorted(
         name
-        for name in find_path_from_directory(str(directory), ".airflowignore", syntax)
+        for name in find_path_from_directory(str(directory), IGNORE_FILE, syntax)
         if keep(name) and Path(name).is_file()
     )
 

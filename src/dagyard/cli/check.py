@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from dagyard._airflow.dag_discovery import IGNORE_FILE
 from dagyard.cli._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -250,9 +251,6 @@ def _list_rules(config: Config) -> None:
         else:
             level = config.check.severity.get(rule.ID, rule.SEVERITY)
         console.print(f"{rule.ID}  {level:<8} {rule.NAME:<20} {rule.SUMMARY}", markup=False)
-
-
-IGNORE_FILE = ".airflowignore"
 
 
 def _watch(checker, output_format: str, verbose: bool, saved_since: int) -> None:
